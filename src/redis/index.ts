@@ -1,0 +1,8 @@
+export {
+  type EmbeddedRedis,
+  type EmbeddedRedisOptions,
+  findFreePort,
+  RedisBinaryMissingError,
+  redisBinaryExists,
+  startEmbeddedRedis,
+} from './embedded-redis';
