@@ -1,0 +1,1 @@
+export { createRequestBudget, type RequestBudget, type RequestBudgetOptions } from './request-budget';

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * GCRA (generic cell rate algorithm) over one Redis key, so every process shares one budget with O(1)
+ * memory: the key holds the "theoretical arrival time" (TAT) of the next request. A request is allowed
+ * when it would not push the TAT more than one window ahead of now, which permits a burst of `max`
+ * and then an even rate of max per window. Redis' own clock is used so machines with skewed clocks
+ * still agree. A second key, set after a 429, pauses everyone until the server's Retry-After passes.
+ *
+ * Returns 0 when the request may go now, else the milliseconds to wait before asking again.
+ */
+const TRY_ACQUIRE = `
+local pause = redis.call('PTTL', KEYS[2])
+if pause > 0 then return pause end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local newTat = tat + interval
+local allowAt = newTat - window
+if allowAt > now then return math.ceil(allowAt - now) end
+redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now) + 1)
+return 0
+`;
+
+const PAUSE = `
+local current = redis.call('PTTL', KEYS[1])
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1]) end
+return 1
+`;
+
+export interface RequestBudgetOptions {
+  redis: Redis;
+  /** Key prefix, e.g. `flexysync:budget:flexykey`; the budget uses `<key>` and `<key>:pause`. */
+  key: string;
+  /** Requests allowed per window across every process sharing the key. */
+  maxRequests: number;
+  /** Window length. */
+  perMs: number;
+  /** Upper bound of one wait before asking Redis again. @default 1_000 */
+  maxWaitSliceMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A request budget shared by every process that uses the same Redis key. */
+export interface RequestBudget {
+  /** Resolves when one request may be sent. */
+  acquire(): Promise<void>;
+  /** 0 when a request may go now (and is counted), else the wait in ms; counts nothing then. */
+  tryAcquire(): Promise<number>;
+  /** Holds every process back for `ms` (after a 429 with Retry-After). Never shortens a longer pause. */
+  pauseFor(ms: number): Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createRequestBudget(options: RequestBudgetOptions): RequestBudget {
+  if (!(options.maxRequests > 0) || !(options.perMs > 0)) {
+    throw new RangeError('request budget: maxRequests and perMs must be positive');
+  }
+  const interval = options.perMs / options.maxRequests;
+  const pauseKey = `${options.key}:pause`;
+  const maxWaitSliceMs = options.maxWaitSliceMs ?? 1_000;
+  const sleep = options.sleep ?? defaultSleep;
+
+  const tryAcquire = async (): Promise<number> =>
+    Number(await options.redis.eval(TRY_ACQUIRE, 2, options.key, pauseKey, interval, options.perMs));
+
+  return {
+    tryAcquire,
+    async acquire() {
+      for (;;) {
+        const waitMs = await tryAcquire();
+        if (waitMs <= 0) return;
+        // A little jitter so processes that were told the same wait do not all retry at once.
+        await sleep(Math.min(waitMs, maxWaitSliceMs) + Math.floor(Math.random() * Math.min(interval, 20)));
+      }
+    },
+    async pauseFor(ms: number) {
+      if (!(ms > 0)) return;
+      await options.redis.eval(PAUSE, 1, pauseKey, Math.ceil(ms), randomUUID());
+    },
+  };
+}

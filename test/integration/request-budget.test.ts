@@ -1,0 +1,76 @@
+import { createRequestBudget } from '../../src/coordination';
+import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
+
+describe('shared request budget (GCRA in Redis)', () => {
+  const redis = testRedis();
+  const prefix = uniquePrefix('budget');
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('allows a burst of maxRequests across two "processes", then makes both wait', async () => {
+    const key = `${prefix}:a`;
+    const processA = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000 });
+    const processB = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000 });
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      waits.push(await processA.tryAcquire());
+      waits.push(await processB.tryAcquire());
+    }
+    expect(waits).toEqual(new Array(10).fill(0));
+    const nextA = await processA.tryAcquire();
+    const nextB = await processB.tryAcquire();
+    // One request per 6 s is the steady rate once the burst is spent.
+    expect(nextA).toBeGreaterThan(5_000);
+    expect(nextA).toBeLessThanOrEqual(6_000);
+    expect(nextB).toBeGreaterThan(5_000);
+  });
+
+  it('refusing a request does not spend budget', async () => {
+    const key = `${prefix}:b`;
+    const budget = createRequestBudget({ redis, key, maxRequests: 1, perMs: 60_000 });
+    expect(await budget.tryAcquire()).toBe(0);
+    const first = await budget.tryAcquire();
+    const second = await budget.tryAcquire();
+    expect(first).toBeGreaterThan(0);
+    // Had the refused call counted, the second wait would be a whole window longer.
+    expect(second).toBeLessThanOrEqual(first);
+  });
+
+  it('a pause after a 429 holds every process back, and a shorter pause never shortens it', async () => {
+    const key = `${prefix}:c`;
+    const a = createRequestBudget({ redis, key, maxRequests: 100, perMs: 1_000 });
+    const b = createRequestBudget({ redis, key, maxRequests: 100, perMs: 1_000 });
+    await a.pauseFor(5_000);
+    await b.pauseFor(10);
+    const wait = await b.tryAcquire();
+    expect(wait).toBeGreaterThan(4_000);
+    expect(await a.tryAcquire()).toBeGreaterThan(4_000);
+  });
+
+  it('acquire() resolves once the budget frees up, never sooner', async () => {
+    const key = `${prefix}:d`;
+    const slept: number[] = [];
+    const budget = createRequestBudget({
+      redis,
+      key,
+      maxRequests: 2,
+      perMs: 200,
+      sleep: (ms) => {
+        slept.push(ms);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    await budget.acquire();
+    await budget.acquire();
+    expect(slept).toEqual([]);
+    await budget.acquire();
+    expect(slept.length).toBeGreaterThan(0);
+    expect(slept.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(90);
+  });
+
+  it('rejects a budget that cannot be met', () => {
+    expect(() => createRequestBudget({ redis, key: 'x', maxRequests: 0, perMs: 1 })).toThrow(RangeError);
+  });
+});
