@@ -5,7 +5,9 @@ import { Redis } from 'ioredis';
 export function testRedisUrl(): string {
   const url = process.env.FLEXYSYNC_TEST_REDIS_URL;
   if (!url) {
-    throw new Error('FLEXYSYNC_TEST_REDIS_URL is not set: Redis tests belong in test/integration (global setup)');
+    throw new Error(
+      'FLEXYSYNC_TEST_REDIS_URL is not set: Redis tests belong in test/integration (global setup)',
+    );
   }
   return url;
 }

@@ -12,7 +12,9 @@ interface SimulatorCommandOptions {
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
-    .description('Run the FlexyKey simulator: the vendor API in memory, with simulated units, for tests and demos')
+    .description(
+      'Run the FlexyKey simulator: the vendor API in memory, with simulated units, for tests and demos',
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8710)
     .option('--seed <file>', 'seed JSON with companies, users, units and entries (default: the shipped seed)')

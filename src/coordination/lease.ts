@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+
+const ACQUIRE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return nil end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], tostring(fence), 'PX', ARGV[1])
+return fence
+`;
+
+const EXTEND = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** A held lease: `fence` grows with every acquisition of the same name, so a stale holder can tell. */
+export interface Lease {
+  readonly name: string;
+  readonly fence: number;
+  /** Extends the lease; false when it was lost (expired and maybe taken by another process). */
+  extend(ttlMs: number): Promise<boolean>;
+  /** True while this holder still owns the lease. */
+  isHeld(): Promise<boolean>;
+  /** Gives the lease up; a no-op when it was already lost. */
+  release(): Promise<void>;
+}
+
+export interface LeaseManager {
+  /** Takes the named lease for `ttlMs`, or returns null when another holder has it. */
+  tryAcquire(name: string, ttlMs: number): Promise<Lease | null>;
+  /** The fence of the current holder, or null when nobody holds the lease. */
+  holder(name: string): Promise<number | null>;
+}
+
+/**
+ * Mutual exclusion across processes and machines: `SET NX PX` semantics with a fencing counter, and
+ * compare-and-set extend/release so a process whose lease expired (a stalled event loop) can never
+ * release or extend the lease of the process that took over.
+ */
+export function createLeaseManager(redis: Redis, keyPrefix: string): LeaseManager {
+  const leaseKey = (name: string) => `${keyPrefix}:lease:${name}`;
+  const fenceKey = (name: string) => `${keyPrefix}:lease-fence:${name}`;
+
+  return {
+    async tryAcquire(name, ttlMs) {
+      const key = leaseKey(name);
+      const fence = (await redis.eval(ACQUIRE, 2, key, fenceKey(name), Math.ceil(ttlMs))) as number | null;
+      if (fence === null) return null;
+      const token = String(fence);
+      return {
+        name,
+        fence,
+        async extend(ms) {
+          return Number(await redis.eval(EXTEND, 1, key, token, Math.ceil(ms))) === 1;
+        },
+        async isHeld() {
+          return (await redis.get(key)) === token;
+        },
+        async release() {
+          await redis.eval(RELEASE, 1, key, token);
+        },
+      };
+    },
+    async holder(name) {
+      const value = await redis.get(leaseKey(name));
+      return value === null ? null : Number(value);
+    },
+  };
+}
