@@ -1,0 +1,11 @@
+export {
+  type AccessState,
+  accessStates,
+  createOutcomeStream,
+  type OutcomeEvent,
+  type OutcomeStream,
+  type OutcomeStreamOptions,
+  outcomeEventSchema,
+  type StoredOutcomeEvent,
+  type UnitResult,
+} from './outcome-events';
