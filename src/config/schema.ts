@@ -1,0 +1,386 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { ACTION_PATTERN, describeInput } from '../domain';
+
+/** Built-in defaults of every option, in one place (docs/configuration.md lists the same values). */
+export const CONFIG_DEFAULTS = {
+  flexykey: {
+    baseUrl: 'https://api.flexykey.se/v1/',
+    timeouts: { connectMs: 5_000, requestMs: 15_000 },
+    requestBudget: { maxRequests: 10, perSeconds: 1 },
+  },
+  redis: { url: 'redis://127.0.0.1:6379', prefix: 'flexysync' },
+  queues: { bookings: { concurrency: 8 }, unitSync: { concurrency: 16 } },
+  sync: {
+    pollIntervalMs: 2_500,
+    deadlineMs: 120_000,
+    maxAttempts: 5,
+    backoff: { baseMs: 5_000, maxMs: 300_000 },
+    unreachableRetryMs: 900_000,
+  },
+  events: { includePin: true },
+  resource: {
+    checkInTime: '15:00',
+    checkOutTime: '11:00',
+    leadMinutes: 0,
+    lagMinutes: 0,
+    pin: { length: 6, source: 'random' as const },
+    idNumber: { usePhone: true, prefix: 'fs' },
+    descriptionTag: 'fs:',
+  },
+  logLevel: 'info',
+} as const;
+
+/** FlexyKey's Status answer is cached for about 2 s; polling faster can only return stale states. */
+export const MIN_POLL_INTERVAL_MS = 2_000;
+
+const PASSWORD_RULE =
+  'must not be in the configuration file: set the FLEXYKEY_PASSWORD environment variable or FLEXYKEY_PASSWORD_FILE (a file holding it)';
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** Closest known key to a typo, if close enough to be a plausible slip. */
+export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const key of known) {
+    const distance = key.toLowerCase() === unknown.toLowerCase() ? 0 : levenshtein(unknown, key);
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(unknown.length / 3)) ? best.key : undefined;
+}
+
+function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
+  const parts = keys.map((key) => {
+    const suggestion = suggestKey(key, known);
+    return suggestion ? `'${key}' (did you mean '${suggestion}'?)` : `'${key}'`;
+  });
+  return `unknown key${keys.length > 1 ? 's' : ''} ${parts.join(', ')}; known keys: ${known.join(', ')}`;
+}
+
+/**
+ * A section of the file: unknown keys are errors (a typo must not be silently ignored), and a
+ * key written with nothing after it (`defaults:` → YAML null) counts as absent.
+ */
+function section<S extends z.core.$ZodLooseShape>(shape: S, what = 'a mapping') {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') return unknownKeysMessage(issue.keys, known);
+      return issue.input === undefined ? 'is required' : `must be ${what}, got ${describeInput(issue.input)}`;
+    },
+  });
+}
+
+/** YAML writes an empty section as null; treat it as absent so its defaults apply. */
+function nullAsAbsent<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema);
+}
+
+function int(min: number, max: number, unit = '') {
+  const rule = `must be an integer from ${min} to ${max}${unit}`;
+  return z
+    .number({
+      error: (issue) => (issue.input === undefined ? 'is required' : `${rule}, got ${show(issue.input)}`),
+    })
+    .int({ error: rule })
+    .min(min, { error: (issue) => `${rule}, got ${show(issue.input)}` })
+    .max(max, { error: (issue) => `${rule}, got ${show(issue.input)}` });
+}
+
+function bool() {
+  return z.boolean({
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : `must be true or false, got ${show(issue.input)}`,
+  });
+}
+
+function str(expected: string) {
+  return z.string({
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : `must be ${expected}, got ${describeInput(issue.input)}`,
+  });
+}
+
+/** Config values are the operator's own: echoing them (briefly) makes the message actionable. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return describeInput(value);
+}
+
+const HH_MM = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+
+const timeOfDay = str('a time "HH:mm"').regex(HH_MM, {
+  error: (issue) => `must be a time "HH:mm" (00:00–23:59), got ${show(issue.input)}`,
+});
+
+const timeZone = str('an IANA time zone').refine((value) => IANAZone.isValidZone(value), {
+  error: (issue) => `must be an IANA time zone such as Europe/Stockholm, got ${show(issue.input)}`,
+});
+
+function httpUrl(what: string) {
+  return str(what).refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { error: (issue) => `must be an http(s) URL, got ${show(issue.input)}` },
+  );
+}
+
+/** Parses a redis:// or rediss:// URL; undefined when it is not one. */
+export function parseRedisUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'redis:' || url.protocol === 'rediss:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const unitSchema = section({
+  unitId: int(1, Number.MAX_SAFE_INTEGER).describe('FlexyKey unitId (integer, e.g. 3023).'),
+  action: str('an action').regex(ACTION_PATTERN, {
+    error: (issue) => `expected R1, R2 or G1–G99, got ${show(issue.input)}`,
+  }),
+});
+
+const pinPolicySchema = section({
+  length: int(4, 7).optional(),
+  source: z
+    .enum(['random', 'booking', 'phone'], {
+      error: (issue) => `expected random, booking or phone, got ${show(issue.input)}`,
+    })
+    .optional(),
+});
+
+const idNumberPolicySchema = section({
+  usePhone: bool().optional(),
+  prefix: str('a prefix')
+    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,5}$/, {
+      error: (issue) =>
+        `must be 1–6 characters, a letter followed by letters, digits, '_' or '-', got ${show(issue.input)}`,
+    })
+    .optional(),
+});
+
+/** Options a resource may set itself or inherit from `defaults`. */
+const resourceOptionShape = {
+  timeZone: timeZone.optional(),
+  checkInTime: timeOfDay.optional(),
+  checkOutTime: timeOfDay.optional(),
+  leadMinutes: int(0, 10_080, ' (a week)').optional(),
+  lagMinutes: int(0, 10_080, ' (a week)').optional(),
+  pin: nullAsAbsent(pinPolicySchema.optional()),
+  idNumber: nullAsAbsent(idNumberPolicySchema.optional()),
+  descriptionTag: str('a tag')
+    .min(1, { error: 'must be 1–12 characters' })
+    .max(12, { error: 'must be 1–12 characters (the description, tag included, is at most 25)' })
+    .optional(),
+};
+
+const resourceSchema = section({
+  ...resourceOptionShape,
+  units: nullAsAbsent(z.array(unitSchema, { error: typeErrorList }).optional()),
+  bookingObjectId: int(1, Number.MAX_SAFE_INTEGER).optional(),
+}).superRefine(
+  (resource, ctx) => {
+    const units = Array.isArray(resource?.units) ? resource.units : [];
+    if (units.length === 0 && resource?.bookingObjectId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs at least one unit (units) or a bookingObjectId',
+        path: [],
+      });
+    }
+    const seen = new Map<unknown, number>();
+    units.forEach((unit, index) => {
+      const id = unit?.unitId;
+      if (id === undefined) return;
+      const first = seen.get(id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', index, 'unitId'],
+          message: `unit ${String(id)} is listed twice (also units[${first}]); one entry per unit`,
+        });
+      } else seen.set(id, index);
+    });
+  },
+  { when: () => true },
+);
+
+function typeErrorList(issue: { input?: unknown }): string {
+  return issue.input === undefined ? 'is required' : `must be a list, got ${describeInput(issue.input)}`;
+}
+
+/** No control characters, no surrounding whitespace. */
+const RESOURCE_KEY = /^[^\s\p{Cc}](?:\P{Cc}*[^\s\p{Cc}])?$/u;
+
+export const configFileSchema = section({
+  flexykey: nullAsAbsent(
+    section({
+      baseUrl: httpUrl('the API base URL').default(CONFIG_DEFAULTS.flexykey.baseUrl),
+      username: str('a user name').min(1, { error: 'must not be empty' }).optional(),
+      password: z.undefined({ error: PASSWORD_RULE }).optional(),
+      timeouts: nullAsAbsent(
+        section({
+          connectMs: int(100, 120_000, ' ms').default(CONFIG_DEFAULTS.flexykey.timeouts.connectMs),
+          requestMs: int(100, 600_000, ' ms').default(CONFIG_DEFAULTS.flexykey.timeouts.requestMs),
+        }).prefault({}),
+      ),
+      requestBudget: nullAsAbsent(
+        section({
+          maxRequests: int(1, 100_000).default(CONFIG_DEFAULTS.flexykey.requestBudget.maxRequests),
+          perSeconds: int(1, 3_600, ' s').default(CONFIG_DEFAULTS.flexykey.requestBudget.perSeconds),
+        }).prefault({}),
+      ),
+    }).prefault({}),
+  ),
+  redis: nullAsAbsent(
+    section({
+      url: str('a redis:// URL')
+        .refine((value) => parseRedisUrl(value) !== undefined, {
+          error: (issue) => `must be a redis:// or rediss:// URL, got ${show(issue.input)}`,
+        })
+        .refine((value) => !parseRedisUrl(value)?.password, {
+          error:
+            'must not hold a password in the configuration file: set REDIS_URL in the environment instead',
+        })
+        .default(CONFIG_DEFAULTS.redis.url),
+      prefix: str('a key prefix')
+        .regex(/^[A-Za-z0-9{][A-Za-z0-9._:{}-]{0,63}$/, {
+          error: (issue) =>
+            `must be 1–64 characters of letters, digits, '.', '_', '-', ':', '{', '}', got ${show(issue.input)}`,
+        })
+        .default(CONFIG_DEFAULTS.redis.prefix),
+    }).prefault({}),
+  ),
+  queues: nullAsAbsent(
+    section({
+      bookings: nullAsAbsent(
+        section({ concurrency: int(1, 1_000).default(CONFIG_DEFAULTS.queues.bookings.concurrency) }).prefault(
+          {},
+        ),
+      ),
+      unitSync: nullAsAbsent(
+        section({ concurrency: int(1, 1_000).default(CONFIG_DEFAULTS.queues.unitSync.concurrency) }).prefault(
+          {},
+        ),
+      ),
+    }).prefault({}),
+  ),
+  sync: nullAsAbsent(
+    section({
+      pollIntervalMs: z
+        .number({ error: (issue) => `must be an integer number of ms, got ${show(issue.input)}` })
+        .int({ error: 'must be an integer number of ms' })
+        .min(MIN_POLL_INTERVAL_MS, {
+          error: (issue) =>
+            `must be at least ${MIN_POLL_INTERVAL_MS} ms (FlexyKey caches the sync status for about 2 s), got ${show(issue.input)}`,
+        })
+        .max(60_000, { error: (issue) => `must be at most 60000 ms, got ${show(issue.input)}` })
+        .default(CONFIG_DEFAULTS.sync.pollIntervalMs),
+      deadlineMs: int(5_000, 3_600_000, ' ms').default(CONFIG_DEFAULTS.sync.deadlineMs),
+      maxAttempts: int(1, 100).default(CONFIG_DEFAULTS.sync.maxAttempts),
+      backoff: nullAsAbsent(
+        section({
+          baseMs: int(100, 3_600_000, ' ms').default(CONFIG_DEFAULTS.sync.backoff.baseMs),
+          maxMs: int(100, 86_400_000, ' ms').default(CONFIG_DEFAULTS.sync.backoff.maxMs),
+        }).prefault({}),
+      ),
+      unreachableRetryMs: int(1_000, 86_400_000, ' ms').default(CONFIG_DEFAULTS.sync.unreachableRetryMs),
+    }).prefault({}),
+  ),
+  events: nullAsAbsent(
+    section({ includePin: bool().default(CONFIG_DEFAULTS.events.includePin) }).prefault({}),
+  ),
+  defaults: nullAsAbsent(section(resourceOptionShape).prefault({})),
+  resources: nullAsAbsent(
+    z
+      .record(
+        str('a resource key')
+          .regex(RESOURCE_KEY, {
+            error: 'resource keys must be 1–100 characters without control characters or surrounding spaces',
+          })
+          .max(100, { error: 'resource keys must be at most 100 characters' }),
+        resourceSchema,
+        {
+          error: (issue) => `must be a mapping of resource key → resource, got ${describeInput(issue.input)}`,
+        },
+      )
+      .prefault({}),
+  ),
+  /** Booking sources (feeds, intake); typed by the issue that adds them. */
+  sources: nullAsAbsent(
+    z
+      .record(z.string(), z.unknown(), {
+        error: (issue) => `must be a mapping, got ${describeInput(issue.input)}`,
+      })
+      .optional(),
+  ),
+  /** HTTP server options; typed by the issue that adds it. */
+  http: nullAsAbsent(
+    z
+      .looseObject({}, { error: (issue) => `must be a mapping, got ${describeInput(issue.input)}` })
+      .optional(),
+  ),
+}).superRefine(
+  (config, ctx) => {
+    const sync = config?.sync;
+    if (sync && typeof sync.deadlineMs === 'number' && typeof sync.pollIntervalMs === 'number') {
+      if (sync.deadlineMs <= sync.pollIntervalMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sync', 'deadlineMs'],
+          message: `must be longer than sync.pollIntervalMs (${sync.pollIntervalMs} ms)`,
+        });
+      }
+    }
+    const backoff = sync?.backoff;
+    if (backoff && typeof backoff.baseMs === 'number' && typeof backoff.maxMs === 'number') {
+      if (backoff.maxMs < backoff.baseMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sync', 'backoff', 'maxMs'],
+          message: `must be at least sync.backoff.baseMs (${backoff.baseMs} ms)`,
+        });
+      }
+    }
+    const defaultZone = config?.defaults?.timeZone;
+    const resources = config?.resources;
+    if (resources && typeof resources === 'object') {
+      for (const [key, resource] of Object.entries(resources)) {
+        if (resource && typeof resource === 'object' && resource.timeZone === undefined && !defaultZone) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['resources', key, 'timeZone'],
+            message:
+              'is required (set it on the resource or in defaults.timeZone); flexysync never uses the server zone',
+          });
+        }
+      }
+    }
+  },
+  { when: () => true },
+);
+
+/** The configuration file after validation and defaults, before the environment is applied. */
+export type ConfigFile = z.output<typeof configFileSchema>;
