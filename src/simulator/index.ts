@@ -1,0 +1,12 @@
+export type { AccessAttempt, AccessDecision } from './access';
+export type { CallsView } from './calls';
+export type { BudgetConfig, BudgetView, FaultRuleInput, FaultRuleView } from './faults';
+export type { ControlStatus, IoPoint } from './io-status';
+export { DEFAULT_SEED_PATH, loadSeedFile, type SimulatorSeed, simulatorSeedSchema } from './seed';
+export { type RunningSimulator, type SimulatorOptions, startSimulator } from './server';
+export { SETTING_DEFINITIONS } from './settings';
+export type { DeviceEntryView, SimulatorSummary, UnitDetail, UnitPatch, UnitSummary } from './simulator';
+export { Simulator } from './simulator';
+export { UNIT_INFO_PROFILES } from './unit-info';
+export { signBody as signWebhookBody, WEBHOOK_EVENTS } from './webhooks';
+export type { SyncHistoryEntry, SyncStatusBody, WebhookDelivery } from './world';
