@@ -1,6 +1,7 @@
 export { createFlexyKeyClient, FlexyKeyClient } from './client';
 export {
   type ErrorContext,
+  errorFromConnectionFailure,
   errorFromResponse,
   FlexyKeyAuthError,
   FlexyKeyConflictError,

@@ -120,7 +120,7 @@ export const unitMessageSchema = z.looseObject({
   id: z.union([z.number(), z.string()]).nullish(),
   unitId: responseIdSchema.nullish(),
   typeName: looseStringSchema,
-  message: z.unknown(),
+  message: z.unknown().optional(),
   timestamp: z.string().nullish(),
   timestampIso: z.string().nullish(),
 });
