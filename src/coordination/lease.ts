@@ -42,8 +42,9 @@ export interface LeaseManager {
  * release or extend the lease of the process that took over.
  */
 export function createLeaseManager(redis: Redis, keyPrefix: string): LeaseManager {
-  const leaseKey = (name: string) => `${keyPrefix}:lease:${name}`;
-  const fenceKey = (name: string) => `${keyPrefix}:lease-fence:${name}`;
+  // The braces are a Redis Cluster hash tag: a lease and its fence must live in one slot for the scripts.
+  const leaseKey = (name: string) => `${keyPrefix}:lease:{${name}}`;
+  const fenceKey = (name: string) => `${keyPrefix}:lease:{${name}}:fence`;
 
   return {
     async tryAcquire(name, ttlMs) {

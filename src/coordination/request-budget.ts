@@ -34,7 +34,7 @@ return 1
 
 export interface RequestBudgetOptions {
   redis: Redis;
-  /** Key prefix, e.g. `flexysync:budget:flexykey`; the budget uses `<key>` and `<key>:pause`. */
+  /** Names the budget, e.g. `flexysync:budget:flexykey`; stored under `<key>:{budget}`. */
   key: string;
   /** Requests allowed per window across every process sharing the key. */
   maxRequests: number;
@@ -62,12 +62,14 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
     throw new RangeError('request budget: maxRequests and perMs must be positive');
   }
   const interval = options.perMs / options.maxRequests;
-  const pauseKey = `${options.key}:pause`;
+  // The same hash tag in both keys keeps them in one Redis Cluster slot, as the script needs.
+  const budgetKey = `${options.key}:{budget}`;
+  const pauseKey = `${options.key}:{budget}:pause`;
   const maxWaitSliceMs = options.maxWaitSliceMs ?? 1_000;
   const sleep = options.sleep ?? defaultSleep;
 
   const tryAcquire = async (): Promise<number> =>
-    Number(await options.redis.eval(TRY_ACQUIRE, 2, options.key, pauseKey, interval, options.perMs));
+    Number(await options.redis.eval(TRY_ACQUIRE, 2, budgetKey, pauseKey, interval, options.perMs));
 
   return {
     tryAcquire,

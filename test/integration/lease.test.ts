@@ -49,7 +49,7 @@ describe('leases (cross-process mutual exclusion with fencing)', () => {
   it('extend keeps a live lease alive', async () => {
     const lease = await processA.tryAcquire('unit-5', 100);
     expect(await lease?.extend(10_000)).toBe(true);
-    expect(await redisA.pttl(`${prefix}:lease:unit-5`)).toBeGreaterThan(5_000);
+    expect(await redisA.pttl(`${prefix}:lease:{unit-5}`)).toBeGreaterThan(5_000);
     await lease?.release();
   });
 });
