@@ -80,16 +80,21 @@ export function exactlyOneUnitRef(
   }
 }
 
-/** Refinement: `from` strictly before `to` when both are given (and valid). */
-export function orderedRange(fromKey: string, toKey: string) {
+/**
+ * Refinement over two ISO fields, compared as instants when both are given and valid: `to` must be
+ * after `from` (`strict`, e.g. a booking) or at least not before it (an entry's validity window).
+ */
+export function orderedRange(fromKey: string, toKey: string, { strict = true }: { strict?: boolean } = {}) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx): void => {
     const from = value[fromKey];
     const to = value[toKey];
     if (typeof from !== 'string' || typeof to !== 'string') return;
     const fromMs = Date.parse(from);
     const toMs = Date.parse(to);
-    if (!Number.isNaN(fromMs) && !Number.isNaN(toMs) && fromMs >= toMs) {
-      ctx.addIssue({ code: 'custom', path: [toKey], message: `must be after ${fromKey}` });
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs)) return;
+    if (strict ? fromMs >= toMs : fromMs > toMs) {
+      const message = strict ? `must be after ${fromKey}` : `must not be before ${fromKey}`;
+      ctx.addIssue({ code: 'custom', path: [toKey], message });
     }
   };
 }

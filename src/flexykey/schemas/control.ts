@@ -5,6 +5,7 @@ import {
   looseStringSchema,
   patternSchema,
   responseIdSchema,
+  type UnitRef,
   unitRefShape,
 } from './common';
 
@@ -28,11 +29,12 @@ export const outputActionSchema = patternSchema<OutputAction>(
 export const sendControlRequestSchema = z
   .object({ ...unitRefShape, outputNumber: outputNumberSchema, outputAction: outputActionSchema })
   .superRefine(exactlyOneUnitRef);
-export type SendControlInput = z.input<typeof sendControlRequestSchema>;
+export type SendControlInput = Omit<z.input<typeof sendControlRequestSchema>, 'unitId' | 'serialNumber'> &
+  UnitRef;
 
 /** `GET /Control` query: either `unitId` or `serialNumber`. */
 export const getControlQuerySchema = z.object(unitRefShape).superRefine(exactlyOneUnitRef);
-export type GetControlQuery = z.input<typeof getControlQuerySchema>;
+export type GetControlQuery = UnitRef;
 
 // ───────────── responses ─────────────
 

@@ -4,6 +4,7 @@ import {
   looseNumberSchema,
   looseStringSchema,
   maxLengthSchema,
+  nonNegativeIntSchema,
   openEnumSchema,
   orderedRange,
   pageSchema,
@@ -43,8 +44,8 @@ const entryFields = {
   description: maxLengthSchema(25).nullish(),
   action: entryActionSchema,
   codeTag: codeTagSchema.nullish(),
-  // FLEXYKEY: the type of codeTagCalendar is not documented; we assume a positive integer calendar number.
-  codeTagCalendar: positiveIntSchema('must be a positive integer calendar number').nullish(),
+  // FLEXYKEY: the type of codeTagCalendar is not documented; we assume an integer calendar number ≥ 0.
+  codeTagCalendar: nonNegativeIntSchema('must be an integer calendar number ≥ 0').nullish(),
   validFromIso: isoDateTimeSchema.nullish(),
   validToIso: isoDateTimeSchema.nullish(),
 };
@@ -66,13 +67,13 @@ function calendarNeedsPin(value: EntryFields, ctx: z.RefinementCtx): void {
 }
 
 /**
- * `POST /UnitIdEntries` body. `validFromIso` must be before `validToIso` when both are given (our rule:
- * an entry that can never be valid is a bug upstream).
+ * `POST /UnitIdEntries` body. `validToIso` must not be before `validFromIso` when both are given (our
+ * rule, not the guide's: an inverted window is a bug upstream).
  */
 export const createUnitIdEntryRequestSchema = z
   .object(entryFields)
   .superRefine(calendarNeedsPin)
-  .superRefine(orderedRange('validFromIso', 'validToIso'));
+  .superRefine(orderedRange('validFromIso', 'validToIso', { strict: false }));
 export type CreateUnitIdEntryInput = z.input<typeof createUnitIdEntryRequestSchema>;
 
 /**

@@ -9,6 +9,7 @@ import {
   openEnumSchema,
   positiveIntSchema,
   responseIdSchema,
+  type UnitRef,
   unitIdSchema,
   unitRefShape,
 } from './common';
@@ -55,14 +56,12 @@ export const requestUnitInfoRequestSchema = z
       });
     }
   });
-/** Input of `POST /RequestUnitInfo` (typed with the guide's names; other catalog names are accepted). */
-export type RequestUnitInfoInput = Omit<
-  z.input<typeof requestUnitInfoRequestSchema>,
-  'typeName' | 'profile'
-> & {
-  typeName?: UnitInfoTypeName | (string & {});
-  profile?: UnitInfoProfile | (string & {});
-};
+/** Input of `POST /RequestUnitInfo`: one unit reference and one of `typeName` / `profile`. */
+export type RequestUnitInfoInput = UnitRef &
+  (
+    | { typeName: UnitInfoTypeName | (string & {}); profile?: undefined }
+    | { profile: UnitInfoProfile | (string & {}); typeName?: undefined }
+  );
 
 /** `GET /UnitMessages` query: default 20 rows newest first, `limit` at most 100 (guide). */
 export const unitMessagesQuerySchema = z.object({

@@ -5,6 +5,7 @@ import {
   looseNumberSchema,
   openEnumSchema,
   responseIdSchema,
+  type UnitRef,
   unitIdSchema,
   unitRefShape,
 } from './common';
@@ -13,7 +14,7 @@ import {
 
 /** FLEXYKEY: `POST /UnitSync/PushChanges` body `{ unitId }` or `{ serialNumber }`. */
 export const pushChangesRequestSchema = z.object(unitRefShape).superRefine(exactlyOneUnitRef);
-export type PushChangesInput = z.input<typeof pushChangesRequestSchema>;
+export type PushChangesInput = UnitRef;
 
 /** FLEXYKEY: `GET /UnitSync/Status?unitId=`. */
 export const syncStatusQuerySchema = z.object({ unitId: unitIdSchema });

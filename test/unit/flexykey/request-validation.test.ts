@@ -142,12 +142,28 @@ describe('ID entries', () => {
     await expectInvalid(create({ validToIso: 'tomorrow' }), 'validToIso', /ISO 8601/);
   });
 
-  it('validFromIso must be before validToIso (offsets compared as instants)', async () => {
-    // 12:00+02:00 is 10:00Z: equal to the end, so not before it.
+  it('validToIso must not be before validFromIso (offsets compared as instants)', async () => {
+    // 12:01+02:00 is 10:01Z: one minute after the end.
     await expectInvalid(
-      create({ validFromIso: '2026-04-25T12:00:00+02:00', validToIso: '2026-04-25T10:00:00Z' }),
+      create({ validFromIso: '2026-04-25T12:01:00+02:00', validToIso: '2026-04-25T10:00:00Z' }),
       'validToIso',
-      /after validFromIso/,
+      /must not be before validFromIso/,
+    );
+    // 12:00+02:00 is exactly 10:00Z: allowed.
+    await expect(
+      client.unitIdEntries.create({
+        ...entry,
+        validFromIso: '2026-04-25T12:00:00+02:00',
+        validToIso: '2026-04-25T10:00:00Z',
+      }),
+    ).rejects.toThrow('request was sent');
+  });
+
+  it('codeTagCalendar must be an integer ≥ 0', async () => {
+    await expectInvalid(create({ codeTagCalendar: -1 }), 'codeTagCalendar', /integer calendar number/);
+    await expectInvalid(create({ codeTagCalendar: '2' }), 'codeTagCalendar', /integer calendar number/);
+    await expect(client.unitIdEntries.create({ ...entry, codeTagCalendar: 0 })).rejects.toThrow(
+      'request was sent',
     );
   });
 
@@ -217,9 +233,9 @@ describe('Control', () => {
   });
 
   it('GET /Control needs exactly one unit reference', async () => {
-    await expectInvalid(() => client.control.get({}), 'unitId', /required/);
+    await expectInvalid(() => client.control.get({} as never), 'unitId', /required/);
     await expectInvalid(
-      () => client.control.get({ unitId: 1, serialNumber: 'S1' }),
+      () => client.control.get({ unitId: 1, serialNumber: 'S1' } as never),
       'serialNumber',
       /not both/,
     );
@@ -229,19 +245,24 @@ describe('Control', () => {
 describe('unit information', () => {
   it('needs exactly one of typeName and profile', async () => {
     await expectInvalid(
-      () => client.unitInfo.request({ unitId: 1 }),
+      () => client.unitInfo.request({ unitId: 1 } as never),
       'typeName',
       /required \(or give profile/,
     );
     await expectInvalid(
-      () => client.unitInfo.request({ unitId: 1, typeName: 'CHECKTEMP', profile: 'controlStatusFull' }),
+      () =>
+        client.unitInfo.request({ unitId: 1, typeName: 'CHECKTEMP', profile: 'controlStatusFull' } as never),
       'profile',
       /not both/,
     );
   });
 
   it('needs exactly one unit reference', async () => {
-    await expectInvalid(() => client.unitInfo.request({ typeName: 'CHECKTEMP' }), 'unitId', /required/);
+    await expectInvalid(
+      () => client.unitInfo.request({ typeName: 'CHECKTEMP' } as never),
+      'unitId',
+      /required/,
+    );
   });
 
   it.each([0, 101, 2.5])('UnitMessages limit %p must be 1–100', async (limit) => {
@@ -318,7 +339,7 @@ describe('settings, sync and tools', () => {
   });
 
   it('PushChanges needs a unit reference', async () => {
-    await expectInvalid(() => client.unitSync.pushChanges({}), 'unitId', /required/);
+    await expectInvalid(() => client.unitSync.pushChanges({} as never), 'unitId', /required/);
   });
 
   it('Status and Abort need a unitId', async () => {
