@@ -16,11 +16,12 @@ export type OutputNumber = 'F1' | 'F2' | `X${number}`;
 /** `ON`, `OFF`, or a pulse length in seconds `"1"`–`"99999"` (a number as a string, no unit). */
 export type OutputAction = 'ON' | 'OFF' | `${number}`;
 
-export const outputNumberSchema = patternSchema<OutputNumber>(
+// Typed `… | string` (autocompletes the known forms, accepts configuration strings); checked at run time.
+export const outputNumberSchema = patternSchema<OutputNumber | (string & {})>(
   /^(F[12]|X([1-9]|[1-5]\d|6[0-4]))$/,
   'must be F1, F2 or X1–X64',
 );
-export const outputActionSchema = patternSchema<OutputAction>(
+export const outputActionSchema = patternSchema<OutputAction | (string & {})>(
   /^(ON|OFF|[1-9]\d{0,4})$/,
   'must be ON, OFF or a pulse length in seconds "1"–"99999"',
 );

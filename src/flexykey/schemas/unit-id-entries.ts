@@ -21,7 +21,8 @@ import {
 export type EntryAction = 'R1' | 'R2' | `G${number}`;
 
 // FLEXYKEY: the guide names R1, R2 and groups like G13 as examples; we accept R1, R2 and G1–G99.
-export const entryActionSchema = patternSchema<EntryAction>(
+// Typed `EntryAction | string` so values read from configuration need no cast; checked at run time.
+export const entryActionSchema = patternSchema<EntryAction | (string & {})>(
   /^(R[12]|G([1-9]|[1-9]\d))$/,
   'must be R1, R2 or an access group G1–G99',
 );
