@@ -174,13 +174,14 @@ export function loadConfig(options: LoadConfigOptions = {}): FlexysyncConfig {
 
 /** Parses YAML text; syntax errors (and duplicate keys) become a {@link ConfigError} with line and column. */
 export function parseYaml(text: string, origin = 'configuration'): unknown {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
       document.errors.map((error) => {
         const position = error.linePos?.[0];
         const at = position ? `${origin}:${position.line}:${position.col}` : origin;
-        return `${at}: ${error.message.split('\n')[0]}`;
+        const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+        return `${at}: ${message}`;
       }),
       origin,
     );

@@ -202,7 +202,9 @@ const resourceSchema = section({
   bookingObjectId: int(1, Number.MAX_SAFE_INTEGER).optional(),
 }).superRefine(
   (resource, ctx) => {
-    const units = Array.isArray(resource?.units) ? resource.units : [];
+    // A units value of the wrong type is reported by its own rule; do not pile on.
+    if (resource?.units !== undefined && !Array.isArray(resource.units)) return;
+    const units = resource?.units ?? [];
     if (units.length === 0 && resource?.bookingObjectId === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -323,7 +325,10 @@ export const configFileSchema = section({
           .max(100, { error: 'resource keys must be at most 100 characters' }),
         resourceSchema,
         {
-          error: (issue) => `must be a mapping of resource key → resource, got ${describeInput(issue.input)}`,
+          error: (issue) =>
+            issue.code === 'invalid_key'
+              ? 'resource keys must be 1–100 characters without control characters or surrounding spaces'
+              : `must be a mapping of resource key → resource, got ${describeInput(issue.input)}`,
         },
       )
       .prefault({}),

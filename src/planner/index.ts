@@ -9,6 +9,7 @@ export {
   entryName,
   externalRef,
   MAX_DESCRIPTION_LENGTH,
+  MAX_DESCRIPTION_TAG_LENGTH,
   MAX_EXTERNAL_REF_LENGTH,
   MAX_NAME_LENGTH,
   shortRef,

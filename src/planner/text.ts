@@ -77,9 +77,13 @@ export function entryName(guestName: string | undefined, externalId: string, key
   return name !== '' ? name : shortRef(externalId, key, MAX_NAME_LENGTH);
 }
 
+/** The configuration refuses longer description tags; a hand-built resource is held to it too. */
+export const MAX_DESCRIPTION_TAG_LENGTH = 12;
+
 /** The entry description: the ownership tag, then the booking ref, 25 in all. */
 export function entryDescription(tag: string, externalId: string, key: string): string {
-  return `${tag}${shortRef(externalId, key, MAX_DESCRIPTION_LENGTH - tag.length)}`;
+  const safeTag = truncateUtf16(tag, MAX_DESCRIPTION_TAG_LENGTH);
+  return `${safeTag}${shortRef(externalId, key, MAX_DESCRIPTION_LENGTH - safeTag.length)}`;
 }
 
 /** The FlexyKey booking's external reference: the booking key, shortened the same way if too long. */

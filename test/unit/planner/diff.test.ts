@@ -1,0 +1,238 @@
+import type { StoredBooking } from '../../../src/domain';
+import {
+  changedEntryFields,
+  collectUnitsInUse,
+  type DesiredBooking,
+  type DesiredEntry,
+  diffBooking,
+  SYNCED_ENTRY_FIELDS,
+} from '../../../src/planner';
+
+const entry = (unitId: number, overrides: Partial<DesiredEntry> = {}): DesiredEntry => ({
+  unitId,
+  idNumber: '+46701234567',
+  action: 'R1',
+  name: 'Anna',
+  description: 'fs:HM1',
+  codeTag: '482917',
+  validFromIso: '2026-12-01T15:00:00+01:00',
+  validToIso: '2026-12-04T11:00:00+01:00',
+  ...overrides,
+});
+
+const desired = (entries: DesiredEntry[], extra: Partial<DesiredBooking> = {}): DesiredBooking => ({
+  key: 'a/HM1',
+  source: 'a',
+  externalId: 'HM1',
+  resource: 'r',
+  pin: '482917',
+  validFromIso: '2026-12-01T15:00:00+01:00',
+  validToIso: '2026-12-04T11:00:00+01:00',
+  entries,
+  ...extra,
+});
+
+const stored = (entries: DesiredEntry[], extra: Partial<StoredBooking> = {}): StoredBooking => ({
+  key: 'a/HM1',
+  source: 'a',
+  externalId: 'HM1',
+  resource: 'r',
+  status: 'confirmed',
+  pin: '482917',
+  validFromIso: '2026-12-01T15:00:00+01:00',
+  validToIso: '2026-12-04T11:00:00+01:00',
+  entries: entries.map((e) => ({ ...e, entryId: e.unitId * 10 })),
+  updatedIso: '2026-11-01T00:00:00Z',
+  ...extra,
+});
+
+const flexy = {
+  bookingObjectId: 812,
+  startIso: '2026-12-01T15:00:00+01:00',
+  endIso: '2026-12-04T11:00:00+01:00',
+};
+
+describe('diffBooking', () => {
+  it('creates everything when nothing exists', () => {
+    const want = desired([entry(2), entry(1)], {
+      flexyBooking: { ...flexy, name: 'Anna', externalRef: 'a/HM1' },
+    });
+    expect(
+      diffBooking(want, undefined).map((op) => op.kind + ('unitId' in op ? `:${op.unitId}` : '')),
+    ).toEqual(['entry.create:1', 'entry.create:2', 'flexyBooking.create']);
+  });
+
+  it('does nothing when what exists is what is wanted', () => {
+    expect(diffBooking(desired([entry(1), entry(2)]), stored([entry(1), entry(2)]))).toEqual([]);
+  });
+
+  it('deletes everything when nothing is wanted, with the given reason', () => {
+    const ops = diffBooking(null, stored([entry(1)], { flexyBooking: { ...flexy, bookingId: 5 } }), {
+      deleteReason: 'expired',
+    });
+    expect(ops).toEqual([
+      {
+        kind: 'entry.delete',
+        unitId: 1,
+        entryId: 10,
+        previous: expect.objectContaining({ unitId: 1 }),
+        reason: 'expired',
+      },
+      { kind: 'flexyBooking.delete', bookingId: 5, previous: { ...flexy, bookingId: 5 }, reason: 'expired' },
+    ]);
+    expect(diffBooking(null, stored([entry(1)]))[0]).toMatchObject({ reason: 'not-wanted' });
+  });
+
+  it('orders deletes, then updates, then creates', () => {
+    const ops = diffBooking(desired([entry(3), entry(2, { name: 'B' })]), stored([entry(1), entry(2)]));
+    expect(ops.map((op) => op.kind)).toEqual(['entry.delete', 'entry.update', 'entry.create']);
+  });
+
+  it.each(SYNCED_ENTRY_FIELDS.filter((field) => field !== 'validFromIso' && field !== 'validToIso'))(
+    'a change of %s needs a sync',
+    (field) => {
+      const changed = entry(1, { [field]: field === 'codeTag' ? '390517' : 'G7' });
+      const [op] = diffBooking(desired([changed]), stored([entry(1)]));
+      expect(op).toMatchObject({ kind: 'entry.update', changed: [field], needsSync: true });
+    },
+  );
+
+  it.each(['validFromIso', 'validToIso'] as const)('a change of %s needs a sync', (field) => {
+    const [op] = diffBooking(
+      desired([entry(1, { [field]: '2026-12-01T16:00:00+01:00' })]),
+      stored([entry(1)]),
+    );
+    expect(op).toMatchObject({ changed: [field], needsSync: true });
+  });
+
+  it.each(['name', 'description'] as const)('a change of %s alone needs no sync', (field) => {
+    const [op] = diffBooking(desired([entry(1, { [field]: 'Other' })]), stored([entry(1)]));
+    expect(op).toMatchObject({ kind: 'entry.update', changed: [field], needsSync: false });
+  });
+
+  it('lists every changed field in a fixed order', () => {
+    const changed = entry(1, {
+      name: 'X',
+      codeTag: '390517',
+      idNumber: 'fsabc',
+      validToIso: '2026-12-05T11:00:00+01:00',
+    });
+    expect(changedEntryFields(changed, stored([entry(1)]).entries[0] as never)).toEqual([
+      'idNumber',
+      'name',
+      'codeTag',
+      'validToIso',
+    ]);
+  });
+
+  it('compares times as instants, not spellings', () => {
+    const sameInstant = entry(1, {
+      validFromIso: '2026-12-01T14:00:00Z',
+      validToIso: '2026-12-04T10:00:00.000Z',
+    });
+    expect(diffBooking(desired([sameInstant]), stored([entry(1)]))).toEqual([]);
+  });
+
+  it('clears a recorded calendar (needs a sync), but treats empty and absent alike', () => {
+    const recorded = stored([entry(1)]);
+    const withCalendar = {
+      ...recorded,
+      entries: [{ ...recorded.entries[0], codeTagCalendar: 'C1' }],
+    } as StoredBooking;
+    expect(diffBooking(desired([entry(1)]), withCalendar)[0]).toMatchObject({
+      changed: ['codeTagCalendar'],
+      needsSync: true,
+    });
+    const emptyCalendar = {
+      ...recorded,
+      entries: [{ ...recorded.entries[0], codeTagCalendar: '' }],
+    } as StoredBooking;
+    expect(diffBooking(desired([entry(1)]), emptyCalendar)).toEqual([]);
+  });
+
+  it('carries the recorded entry id, or none when it was never learned', () => {
+    const recorded = stored([entry(1)]);
+    const noId = { ...recorded, entries: [{ ...entry(1) }] };
+    expect(diffBooking(null, recorded)[0]).toHaveProperty('entryId', 10);
+    expect(diffBooking(null, noId)[0]).not.toHaveProperty('entryId');
+  });
+
+  it('deletes a duplicate record for one unit', () => {
+    const recorded = stored([entry(1)]);
+    const twice = { ...recorded, entries: [...recorded.entries, { ...entry(1), entryId: 99 }] };
+    const ops = diffBooking(desired([entry(1)]), twice);
+    expect(ops).toEqual([
+      expect.objectContaining({ kind: 'entry.delete', entryId: 99, reason: 'duplicate' }),
+    ]);
+  });
+
+  it('the FlexyKey booking: deleted and created again when its object or times change, else left alone', () => {
+    const want = (overrides = {}) =>
+      desired([], { flexyBooking: { ...flexy, name: 'Anna', externalRef: 'a/HM1', ...overrides } });
+    const have = stored([], { flexyBooking: { ...flexy, bookingId: 5 } });
+    expect(diffBooking(want(), have)).toEqual([]);
+    expect(diffBooking(want({ name: 'Else', phone: '+4670' }), have)).toEqual([]);
+    expect(diffBooking(want({ startIso: '2026-12-01T14:00:00Z' }), have)).toEqual([]);
+    expect(diffBooking(want({ endIso: '2026-12-05T11:00:00+01:00' }), have).map((op) => op.kind)).toEqual([
+      'flexyBooking.delete',
+      'flexyBooking.create',
+    ]);
+    expect(diffBooking(want({ bookingObjectId: 813 }), have)[0]).toMatchObject({ reason: 'changed' });
+    expect(diffBooking(desired([]), have)).toEqual([
+      {
+        kind: 'flexyBooking.delete',
+        bookingId: 5,
+        previous: { ...flexy, bookingId: 5 },
+        reason: 'not-wanted',
+      },
+    ]);
+  });
+});
+
+describe('collectUnitsInUse', () => {
+  const own = stored([entry(1), entry(2)]);
+
+  it('collects codes and idNumbers per unit, leaving out the booking’s own entries by id', () => {
+    const usage = collectUnitsInUse(
+      [
+        { unitId: 1, id: 10, idNumber: '+46701234567', codeTag: '482917' },
+        { unitId: 1, id: 11, idNumber: '+46700000000', codeTag: '111111' },
+        { unitId: 1, id: 12, idNumber: 'tag-4411', codeTag: null },
+        { unitId: 2, id: '20', idNumber: '+46701234567', codeTag: '482917' },
+        { unitId: 3, id: 30, idNumber: 'x', codeTag: '0471' },
+      ],
+      own,
+    );
+    expect(usage.get(1)).toEqual({
+      codes: new Set(['111111']),
+      idNumbers: new Set(['+46700000000', 'tag-4411']),
+    });
+    expect(usage.has(2)).toBe(false);
+    expect(usage.get(3)).toEqual({ codes: new Set(['0471']), idNumbers: new Set(['x']) });
+  });
+
+  it('matches an own entry by idNumber when its id was never recorded', () => {
+    const noIds = { entries: [{ ...entry(1) }] };
+    const usage = collectUnitsInUse(
+      [{ unitId: 1, id: 77, idNumber: '+46701234567', codeTag: '482917' }],
+      noIds,
+    );
+    expect(usage.has(1)).toBe(false);
+  });
+
+  it('keeps a row with the same idNumber but another id (someone else’s entry)', () => {
+    const usage = collectUnitsInUse(
+      [{ unitId: 1, id: 999, idNumber: '+46701234567', codeTag: '555555' }],
+      own,
+    );
+    expect(usage.get(1)?.codes).toEqual(new Set(['555555']));
+  });
+
+  it('without an own booking, every row counts', () => {
+    expect(
+      collectUnitsInUse([{ unitId: 1, idNumber: 'a', codeTag: '1234' }])
+        .get(1)
+        ?.codes.has('1234'),
+    ).toBe(true);
+  });
+});
