@@ -26,8 +26,12 @@ describe('Basic authentication', () => {
   });
 
   it('answers 401 for a wrong password, an unknown user and a non-Basic scheme', async () => {
-    const wrong = await sim.api('GET', 'Units', { user: { username: INTEGRATOR.username, password: 'nope' } });
-    const unknown = await sim.api('GET', 'Units', { user: { username: 'ghost', password: 'simulator-secret' } });
+    const wrong = await sim.api('GET', 'Units', {
+      user: { username: INTEGRATOR.username, password: 'nope' },
+    });
+    const unknown = await sim.api('GET', 'Units', {
+      user: { username: 'ghost', password: 'simulator-secret' },
+    });
     const bearer = await sim.api('GET', 'Units', { user: null, headers: { authorization: 'Bearer abc' } });
     const garbage = await sim.api('GET', 'Units', { user: null, headers: { authorization: 'Basic !!!' } });
     expect([wrong.status, unknown.status, bearer.status, garbage.status]).toEqual([401, 401, 401, 401]);
@@ -77,10 +81,22 @@ describe('GET /Units', () => {
     expect(res.status).toBe(200);
     const [wexp] = res.body.expansions;
     expect(wexp.type).toBe('WEXP');
-    expect(wexp.relays.map((r: { globalNumber: string }) => r.globalNumber)).toEqual(
-      ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8'],
-    );
-    expect(wexp.inputs.map((r: { globalNumber: string }) => r.globalNumber)).toEqual(['IX1', 'IX2', 'IX3', 'IX4']);
+    expect(wexp.relays.map((r: { globalNumber: string }) => r.globalNumber)).toEqual([
+      'X1',
+      'X2',
+      'X3',
+      'X4',
+      'X5',
+      'X6',
+      'X7',
+      'X8',
+    ]);
+    expect(wexp.inputs.map((r: { globalNumber: string }) => r.globalNumber)).toEqual([
+      'IX1',
+      'IX2',
+      'IX3',
+      'IX4',
+    ]);
     expect(wexp.relays[4]).toEqual({ localNumber: 5, globalNumber: 'X5', description: 'Alarm output' });
   });
 
@@ -116,7 +132,11 @@ describe('company scoping of every resource', () => {
     ['POST', 'RequestUnitInfo', { unitId: other, typeName: 'CHECKTEMP' }],
     ['GET', `UnitMessages?unitId=${other}`, undefined],
     ['GET', `Webhooks?unitId=${other}`, undefined],
-    ['PUT', 'Webhooks', { unitId: other, event: 'control.statusChanged', callbackUrl: 'http://127.0.0.1:1/x' }],
+    [
+      'PUT',
+      'Webhooks',
+      { unitId: other, event: 'control.statusChanged', callbackUrl: 'http://127.0.0.1:1/x' },
+    ],
     ['GET', `Logs?unitId=${other}`, undefined],
     [
       'POST',

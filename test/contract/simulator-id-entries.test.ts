@@ -1,4 +1,5 @@
 import { SEED_UNITS, startTestSimulator, type TestSimulator } from '../helpers/simulator';
+import { waitFor } from '../helpers/wait-for';
 
 // Guide, "ID entries": field rules, 409 on duplicate idNumber, PUT unitId must match, which changes
 // mark a row changed, paging and partial-text search.
@@ -88,7 +89,9 @@ describe('POST /UnitIdEntries field rules', () => {
   });
 
   it('absent optional fields become null', async () => {
-    const res = await sim.api('POST', 'UnitIdEntries', { body: { unitId: UNIT, idNumber: 'min', action: 'G13' } });
+    const res = await sim.api('POST', 'UnitIdEntries', {
+      body: { unitId: UNIT, idNumber: 'min', action: 'G13' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: null, description: null, codeTag: null, validFromIso: null });
   });
@@ -136,7 +139,6 @@ describe('409 Conflict on duplicate idNumber', () => {
 });
 
 async function waitForState(state: string): Promise<void> {
-  const { waitFor } = await import('../helpers/wait-for');
   await waitFor(async () => (await sim.api('GET', `UnitSync/Status?unitId=${UNIT}`)).body.state === state, {
     timeoutMs: 5_000,
     description: `sync ${state}`,
@@ -164,7 +166,13 @@ describe('PUT /UnitIdEntries/{id}', () => {
       body: { unitId: UNIT, idNumber: row.idNumber, action: 'R1' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: null, description: null, codeTag: null, validFromIso: null, validToIso: null });
+    expect(res.body).toMatchObject({
+      name: null,
+      description: null,
+      codeTag: null,
+      validFromIso: null,
+      validToIso: null,
+    });
   });
 
   async function syncedRow() {
@@ -172,7 +180,10 @@ describe('PUT /UnitIdEntries/{id}', () => {
     const row = await create();
     await sim.api('POST', 'UnitSync/PushChanges', { body: { unitId: UNIT } });
     await waitForState('Completed');
-    const list = await sim.api('GET', `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent(row.idNumber)}`);
+    const list = await sim.api(
+      'GET',
+      `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent(row.idNumber)}`,
+    );
     expect(list.body.items[0].syncState).toBe('Synced');
     return row;
   }
@@ -217,7 +228,10 @@ describe('DELETE /UnitIdEntries/{id}', () => {
     const again = await sim.api('DELETE', `UnitIdEntries/${row.id}?unitId=${UNIT}`);
     expect(again.status).toBe(200);
     expect(again.body.syncState).toBe('PendingDelete');
-    const list = await sim.api('GET', `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent(row.idNumber)}`);
+    const list = await sim.api(
+      'GET',
+      `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent(row.idNumber)}`,
+    );
     expect(list.body.items).toHaveLength(1);
   });
 
@@ -280,7 +294,10 @@ describe('GET /UnitIdEntries paging and search', () => {
     expect(page3.body.items).toHaveLength(3);
     const byIdNumber = await sim.api('GET', `UnitIdEntries?unitId=${UNIT}&search=0012`);
     expect(byIdNumber.body.items.map((r: { idNumber: string }) => r.idNumber)).toEqual(['+46702000012']);
-    const byPrefix = await sim.api('GET', `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent('+4670200')}`);
+    const byPrefix = await sim.api(
+      'GET',
+      `UnitIdEntries?unitId=${UNIT}&search=${encodeURIComponent('+4670200')}`,
+    );
     expect(byPrefix.body.total).toBe(25);
     const byDescription = await sim.api('GET', `UnitIdEntries?unitId=${UNIT}&search=sauna`);
     expect(byDescription.body.items.map((r: { name: string }) => r.name)).toEqual(['Odd 7']);

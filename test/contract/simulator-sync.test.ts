@@ -61,13 +61,20 @@ describe('idle unit', () => {
   });
 
   it('PushChanges with nothing changed → NoChanges', async () => {
-    expect(await push()).toEqual({ unitId: UNIT, status: 'NoChanges', packetCount: 0, message: expect.any(String) });
+    expect(await push()).toEqual({
+      unitId: UNIT,
+      status: 'NoChanges',
+      packetCount: 0,
+      message: expect.any(String),
+    });
     expect((await status()).state).toBe('None');
   });
 
   it('accepts serialNumber instead of unitId, and refuses neither / a mismatch', async () => {
     await createRows(1);
-    const bySerial = await sim.api('POST', 'UnitSync/PushChanges', { body: { serialNumber: SEED_SERIALS.main } });
+    const bySerial = await sim.api('POST', 'UnitSync/PushChanges', {
+      body: { serialNumber: SEED_SERIALS.main },
+    });
     expect(bySerial.body).toMatchObject({ unitId: UNIT, status: 'Queued' });
     const neither = await sim.api('POST', 'UnitSync/PushChanges', { body: {} });
     expect(neither.status).toBe(400);
@@ -122,7 +129,9 @@ describe('a full sync', () => {
     // The unit now holds exactly the new entries; the deleted hand-made one is gone everywhere.
     expect(await deviceIdNumbers()).toEqual(created.map((r) => r.idNumber).sort());
     const after = await rows();
-    expect(after.map((r: { idNumber: string }) => r.idNumber).sort()).toEqual(created.map((r) => r.idNumber).sort());
+    expect(after.map((r: { idNumber: string }) => r.idNumber).sort()).toEqual(
+      created.map((r) => r.idNumber).sort(),
+    );
     expect(after.every((r: { syncState: string }) => r.syncState === 'Synced')).toBe(true);
 
     const view = await unitView();
@@ -278,7 +287,10 @@ describe('offline unit, timeout and Abort', () => {
     expect(await push()).toMatchObject({ status: 'Queued', packetCount: 1 });
     await waitFor(async () => (await status()).state === 'Completed', { timeoutMs: 5_000 });
     expect(await deviceIdNumbers()).toContain(row?.idNumber);
-    expect((await unitView()).sync.history.map((h: { state: string }) => h.state)).toEqual(['TimedOut', 'Completed']);
+    expect((await unitView()).sync.history.map((h: { state: string }) => h.state)).toEqual([
+      'TimedOut',
+      'Completed',
+    ]);
   });
 
   it('a unit that comes back online before the timeout finishes the same sync', async () => {
@@ -305,7 +317,12 @@ describe('failures and Abort', () => {
     const created = await createRows(5);
     expect(await push()).toMatchObject({ packetCount: 3 });
     await waitFor(async () => (await status()).state === 'Failed', { timeoutMs: 5_000 });
-    expect(await status()).toMatchObject({ active: false, packetsSent: 1, packetsTotal: 3, progressPercent: 33 });
+    expect(await status()).toMatchObject({
+      active: false,
+      packetsSent: 1,
+      packetsTotal: 3,
+      progressPercent: 33,
+    });
 
     const states = (await rows()).filter((r: { idNumber: string }) => r.idNumber !== HAND_MADE_ID);
     expect(states.map((r: { syncState: string }) => r.syncState)).toEqual([
@@ -315,7 +332,9 @@ describe('failures and Abort', () => {
       'Changed',
       'Changed',
     ]);
-    expect(await deviceIdNumbers()).toEqual([HAND_MADE_ID, created[0]?.idNumber, created[1]?.idNumber].sort());
+    expect(await deviceIdNumbers()).toEqual(
+      [HAND_MADE_ID, created[0]?.idNumber, created[1]?.idNumber].sort(),
+    );
 
     expect(await push()).toMatchObject({ status: 'AlreadyRunning', packetCount: 2 });
     expect(await abort()).toEqual({ unitId: UNIT, status: 'Aborted', clearedPackets: 2 });

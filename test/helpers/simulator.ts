@@ -2,7 +2,11 @@ import { type RunningSimulator, type SimulatorOptions, startSimulator } from '..
 
 /** Users of the shipped seed (config/simulator-seed.json). Fake credentials. */
 export const INTEGRATOR = { username: 'integrator', password: 'simulator-secret', companyId: 100 } as const;
-export const OTHER_INTEGRATOR = { username: 'other-integrator', password: 'other-secret', companyId: 200 } as const;
+export const OTHER_INTEGRATOR = {
+  username: 'other-integrator',
+  password: 'other-secret',
+  companyId: 200,
+} as const;
 
 /** Units of the shipped seed. */
 export const SEED_UNITS = {
@@ -30,6 +34,7 @@ export function basicAuth(user: Credentials): string {
   return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: contract tests read loosely typed JSON on purpose
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -48,7 +53,12 @@ export interface ApiCallOptions {
   headers?: Record<string, string>;
 }
 
-async function call<T>(url: string, method: string, options: ApiCallOptions, auth: boolean): Promise<ApiResponse<T>> {
+async function call<T>(
+  url: string,
+  method: string,
+  options: ApiCallOptions,
+  auth: boolean,
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {};
   const user = options.user === undefined ? INTEGRATOR : options.user;
   if (auth && user) headers.authorization = basicAuth(user);
@@ -71,8 +81,10 @@ async function call<T>(url: string, method: string, options: ApiCallOptions, aut
 /** A running simulator plus small typed helpers for raw HTTP against it. */
 export interface TestSimulator extends RunningSimulator {
   /** `path` is relative to `/v1/`, e.g. `'UnitIdEntries?unitId=3023'`. */
+  // biome-ignore lint/suspicious/noExplicitAny: contract tests read loosely typed JSON on purpose
   api<T = any>(method: string, path: string, options?: ApiCallOptions): Promise<ApiResponse<T>>;
   /** `path` is relative to `/__admin/`, e.g. `'units/3023'`. */
+  // biome-ignore lint/suspicious/noExplicitAny: contract tests read loosely typed JSON on purpose
   admin<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
 }
 
@@ -102,6 +114,11 @@ export async function startTestSimulator(options: SimulatorOptions = {}): Promis
     ...running,
     api: (method, path, callOptions = {}) => call(`${running.baseUrl}${path}`, method, callOptions, true),
     admin: (method, path, body) =>
-      call(`${running.adminUrl}${path}`, method, body === undefined ? { user: null } : { body, user: null }, false),
+      call(
+        `${running.adminUrl}${path}`,
+        method,
+        body === undefined ? { user: null } : { body, user: null },
+        false,
+      ),
   };
 }
