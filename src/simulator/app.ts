@@ -188,7 +188,10 @@ export function buildApp(simulator: Simulator, options: BuildAppOptions): Fastif
     if (error instanceof SimProblem) return sendProblem(reply, error.toBody(), error.headers);
     const status = error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendProblem(reply, { status, title: titleFor(status), detail: error.message });
+      const problem: ProblemBody = { status, title: titleFor(status), detail: error.message };
+      // Framework-level 400s (bad Content-Length, empty body…) concern the request body.
+      if (status === 400) problem.errors = { body: [error.message] };
+      return sendProblem(reply, problem);
     }
     options.logger?.error({ err: error, url: req.url }, 'simulator request failed');
     return sendProblem(reply, { status: 500, title: titleFor(500), detail: 'Internal simulator error' });
