@@ -16,6 +16,6 @@ export {
   CONFIG_DEFAULTS,
   type ConfigFile,
   configFileSchema,
-  MIN_POLL_INTERVAL_MS,
+  FLEXYKEY_STATUS_CACHE_GUARD_MS,
   suggestKey,
 } from './schema';

@@ -51,6 +51,12 @@ export const storedBookingSchema = z.object({
   validToIso: z.string().min(1).optional(),
   entries: z.array(storedEntrySchema),
   flexyBooking: storedFlexyBookingSchema.optional(),
+  /**
+   * Where the last applied event stood in its booking's enqueue order (enqueue time in ms and
+   * job id): orders events that carry no `revision`. Written by the bookings processor; the
+   * planner does not read it.
+   */
+  lastEvent: z.object({ at: z.number(), jobId: z.string().optional() }).optional(),
   updatedIso: z.string().min(1),
 });
 export type StoredBooking = z.output<typeof storedBookingSchema>;

@@ -69,7 +69,17 @@ export function formatZodIssues(error: { readonly issues: readonly Issue[] }): s
       continue;
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
-      // Report the branch that got furthest rather than zod's bare "Invalid input".
+      // When every alternative failed on its type, name the types; otherwise report the branch
+      // that got furthest rather than zod's bare "Invalid input".
+      const expected = issue.errors.map((branch) =>
+        branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0
+          ? branch[0].expected
+          : undefined,
+      );
+      if (expected.every((type) => type !== undefined)) {
+        lines.push(`${formatIssuePath(issue.path)}: must be ${[...new Set(expected)].join(' or ')}`);
+        continue;
+      }
       const best = [...issue.errors].sort((a, b) => deepest(b) - deepest(a))[0] ?? [];
       if (best.length > 0) {
         lines.push(

@@ -68,6 +68,7 @@ describe('defaults', () => {
     expect(config.queues).toEqual({ bookings: { concurrency: 8 }, unitSync: { concurrency: 16 } });
     expect(config.sync).toEqual({
       pollIntervalMs: 2500,
+      statusCacheGuardMs: 2000,
       deadlineMs: 120000,
       maxAttempts: 5,
       backoff: { baseMs: 5000, maxMs: 300000 },
@@ -310,7 +311,25 @@ describe('validation: each rule names the key path', () => {
       'poll interval under the cache guard',
       ['sync', 'pollIntervalMs'],
       1000,
-      'sync.pollIntervalMs: must be at least 2000 ms (FlexyKey caches the sync status for about 2 s), got 1000',
+      'sync.pollIntervalMs: must be at least sync.statusCacheGuardMs (2000 ms; FlexyKey caches the sync status for about 2 s, faster polls only see stale answers), got 1000',
+    ],
+    [
+      'poll interval under a raised guard',
+      ['sync'],
+      { statusCacheGuardMs: 3000 },
+      'sync.pollIntervalMs: must be at least sync.statusCacheGuardMs (3000 ms',
+    ],
+    [
+      'negative cache guard',
+      ['sync', 'statusCacheGuardMs'],
+      -1,
+      'sync.statusCacheGuardMs: must be an integer from 0 to 60000 ms, got -1',
+    ],
+    [
+      'deadline too small',
+      ['sync', 'deadlineMs'],
+      500,
+      'sync.deadlineMs: must be an integer from 1000 to 3600000 ms, got 500',
     ],
     [
       'maxAttempts zero',
@@ -419,6 +438,18 @@ describe('validation: each rule names the key path', () => {
     expect(problems).toEqual([`resources["room 101"].units[0].action: expected R1, R2 or G1–G99, got 'X'`]);
   });
 
+  it('says what is wrong with a document or a resource that is not a mapping, once', () => {
+    expect(problemsOf('hello')).toEqual(['(top level): must be a mapping, got a string']);
+    expect(problemsOf([1])).toEqual(['(top level): must be a mapping, got an array']);
+    expect(problemsOf({ resources: { r: 'x', s: null } })).toEqual([
+      'resources.r: must be a mapping, got a string',
+      'resources.s: must be a mapping, got null',
+    ]);
+    expect(problemsOf({ resources: [] })).toEqual([
+      'resources: must be a mapping of resource key → resource, got an array',
+    ]);
+  });
+
   it('refuses resource keys with surrounding spaces', () => {
     const problems = problemsOf({
       resources: { ' r ': { timeZone: 'UTC', units: [{ unitId: 1, action: 'R1' }] } },
@@ -457,6 +488,14 @@ describe('validation: each rule names the key path', () => {
         'invalid configuration (/etc/flexysync.yaml), 1 problem:\n  - sync.maxAttempts: must be an integer from 1 to 100, got 0',
       );
     }
+  });
+
+  it('allows fast polling only where the cache guard is lowered on purpose (e.g. the simulator)', () => {
+    const sync = parseConfig(
+      { sync: { statusCacheGuardMs: 200, pollIntervalMs: 250, deadlineMs: 2000 } },
+      {},
+    ).sync;
+    expect(sync).toMatchObject({ statusCacheGuardMs: 200, pollIntervalMs: 250, deadlineMs: 2000 });
   });
 
   it('suggests a close key only when it is a plausible typo', () => {

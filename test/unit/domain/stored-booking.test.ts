@@ -1,4 +1,4 @@
-import { storedBookingSchema } from '../../../src/domain';
+import { formatZodIssues, storedBookingSchema } from '../../../src/domain';
 
 const record = {
   key: 'airbnb/HM1',
@@ -51,6 +51,11 @@ describe('StoredBooking', () => {
     expect(storedBookingSchema.parse(minimal)).toEqual(minimal);
   });
 
+  it('keeps the enqueue order of the last applied event', () => {
+    const withOrder = { ...record, lastEvent: { at: 1_764_000_000_000, jobId: '42' } };
+    expect(storedBookingSchema.parse(withOrder).lastEvent).toEqual({ at: 1_764_000_000_000, jobId: '42' });
+  });
+
   it('accepts entries whose server id was never learned', () => {
     const entry = { ...record.entries[0], entryId: undefined };
     expect(storedBookingSchema.parse({ ...record, entries: [entry] }).entries[0]?.entryId).toBeUndefined();
@@ -64,5 +69,27 @@ describe('StoredBooking', () => {
     ['no key', { key: undefined }],
   ])('rejects %s', (_title, change) => {
     expect(storedBookingSchema.safeParse({ ...record, ...change }).success).toBe(false);
+  });
+});
+
+describe('formatZodIssues on alternatives', () => {
+  it('names the accepted types when every alternative failed on its type', () => {
+    const result = storedBookingSchema.safeParse({
+      ...record,
+      entries: [{ ...record.entries[0], entryId: true }],
+    });
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(formatZodIssues(result.error)).toEqual(['entries[0].entryId: must be number or string']);
+  });
+
+  it('reports the deepest alternative otherwise', () => {
+    const result = storedBookingSchema.safeParse({
+      ...record,
+      entries: [{ ...record.entries[0], entryId: '' }],
+    });
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(formatZodIssues(result.error)).toEqual([expect.stringMatching(/^entries\[0\]\.entryId: /)]);
   });
 });
