@@ -64,6 +64,12 @@ function flexyBookingChanged(desired: DesiredFlexyBooking, previous: StoredFlexy
 export interface DiffOptions {
   /** Why entries go when nothing is wanted. @default 'not-wanted' */
   readonly deleteReason?: DeleteReason;
+  /**
+   * Leave a recorded FlexyKey booking in place although nothing is wanted: a booking that is over
+   * stays in the booking object's calendar as history (it grants nothing any more).
+   * @default false
+   */
+  readonly keepFlexyBooking?: boolean;
 }
 
 /**
@@ -118,7 +124,7 @@ export function diffBooking(
     });
   }
 
-  const haveBooking = previous?.flexyBooking;
+  const haveBooking = options.keepFlexyBooking && desired === null ? undefined : previous?.flexyBooking;
   const wantBooking = desired?.flexyBooking;
   if (haveBooking && (!wantBooking || flexyBookingChanged(wantBooking, haveBooking))) {
     deletes.push({

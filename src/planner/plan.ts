@@ -62,9 +62,12 @@ export function planBooking(input: PlanInput): BookingPlan {
   const window = windowResult.window;
 
   if (window.validTo.toMillis() <= now.toMillis()) {
-    return planned(key, null, diffBooking(null, previous, { deleteReason: 'expired' }), [
-      `the booking's access ended at ${formatIso(window.validTo)}; nothing is wanted`,
-    ]);
+    return planned(
+      key,
+      null,
+      diffBooking(null, previous, { deleteReason: 'expired', keepFlexyBooking: true }),
+      [`the booking's access ended at ${formatIso(window.validTo)}; nothing is wanted`],
+    );
   }
 
   const notes: string[] = [];

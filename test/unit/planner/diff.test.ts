@@ -81,6 +81,10 @@ describe('diffBooking', () => {
       { kind: 'flexyBooking.delete', bookingId: 5, previous: { ...flexy, bookingId: 5 }, reason: 'expired' },
     ]);
     expect(diffBooking(null, stored([entry(1)]))[0]).toMatchObject({ reason: 'not-wanted' });
+    const kept = diffBooking(null, stored([entry(1)], { flexyBooking: { ...flexy, bookingId: 5 } }), {
+      keepFlexyBooking: true,
+    });
+    expect(kept.map((op) => op.kind)).toEqual(['entry.delete']);
   });
 
   it('orders deletes, then updates, then creates', () => {

@@ -173,6 +173,13 @@ describe('cancelled and expired bookings', () => {
     expect(planned({ previous, now: at.minus({ seconds: 1 }) }).desired).not.toBeNull();
   });
 
+  it('an expired booking keeps its FlexyKey booking as history (it grants nothing any more)', () => {
+    const withObject = resource({ bookingObjectId: 812 });
+    const previous = recordOf(desiredOf({ resource: withObject }));
+    const result = planned({ resource: withObject, previous, now: DateTime.fromISO('2026-12-05T00:00:00Z') });
+    expect(result.operations.map((op) => op.kind)).toEqual(['entry.delete']);
+  });
+
   it('an expired booking never seen before plans nothing and draws no PIN', () => {
     const random = scripted(482_917);
     const result = planned({ now: DateTime.fromISO('2027-01-01T00:00:00Z'), randomInt: random });
