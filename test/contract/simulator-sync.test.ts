@@ -90,7 +90,7 @@ describe('idle unit', () => {
 });
 
 describe('a full sync', () => {
-  beforeEach(() => start({}, 30));
+  beforeEach(() => start({}, 60));
 
   it('delivers packets one by one into device memory, with progress, then Completed', async () => {
     const created = await createRows(5);
@@ -145,8 +145,13 @@ describe('a full sync', () => {
   it('device memory grows packet by packet while server rows settle', async () => {
     await createRows(4);
     await push();
-    await waitFor(async () => (await unitView()).sync.status.packetsSent === 1, { intervalMs: 5 });
-    const view = await unitView();
+    const view = await waitFor(
+      async () => {
+        const v = await unitView();
+        return v.sync.status.packetsSent === 1 && v.sync.status.state === 'InProgress' ? v : null;
+      },
+      { intervalMs: 5 },
+    );
     // One packet = two rows delivered (plus the seed's hand-made entry already there).
     expect(view.deviceMemory.entries).toHaveLength(3);
     expect(view.rows.filter((r: { syncState: string }) => r.syncState === 'Synced')).toHaveLength(3);
