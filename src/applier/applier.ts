@@ -1,0 +1,296 @@
+import type { StoredBooking, StoredEntry } from '../domain';
+import {
+  type CreateUnitIdEntryInput,
+  type FlexyKeyClient,
+  FlexyKeyConflictError,
+  FlexyKeyNotFoundError,
+  type UnitIdEntry,
+} from '../flexykey';
+import type { Logger } from '../logging';
+import type { DesiredEntry, DesiredFlexyBooking, Operation, PlannedPlan } from '../planner';
+import type { BookingStore, UnitStore } from '../store';
+
+/**
+ * Raised when an idNumber is held on the unit by an entry that is not this booking's (a hand-made
+ * entry, or another booking's that our records do not know): the caller re-plans with it taken.
+ */
+export class IdNumberTakenError extends Error {
+  constructor(
+    readonly unitId: number,
+    readonly idNumber: string,
+  ) {
+    super(`idNumber is already used on unit ${unitId} by an entry flexysync does not own for this booking`);
+    this.name = 'IdNumberTakenError';
+  }
+}
+
+export interface ApplyResult {
+  record: StoredBooking;
+  /** Units whose synced data changed: each needs a PushChanges. */
+  unitsToSync: number[];
+  /** API calls made, by kind, for metrics and benchmarks. */
+  calls: Record<string, number>;
+}
+
+export interface ApplierDeps {
+  flexykey: FlexyKeyClient;
+  bookings: BookingStore;
+  units: UnitStore;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface ApplyInput {
+  plan: PlannedPlan;
+  previous: StoredBooking | undefined;
+  /** Fields of the record that come from the event, not from the plan. */
+  base: Pick<
+    StoredBooking,
+    'key' | 'source' | 'externalId' | 'resource' | 'status' | 'revision' | 'lastEvent'
+  >;
+}
+
+function entryBody(entry: DesiredEntry): CreateUnitIdEntryInput {
+  return {
+    unitId: entry.unitId,
+    idNumber: entry.idNumber,
+    name: entry.name,
+    description: entry.description,
+    action: entry.action,
+    codeTag: entry.codeTag,
+    codeTagCalendar: entry.codeTagCalendar === undefined ? null : Number(entry.codeTagCalendar),
+    validFromIso: entry.validFromIso,
+    validToIso: entry.validToIso,
+  };
+}
+
+function storedEntry(entry: DesiredEntry, entryId: number | string | undefined): StoredEntry {
+  return {
+    unitId: entry.unitId,
+    ...(entryId === undefined ? {} : { entryId }),
+    idNumber: entry.idNumber,
+    action: entry.action,
+    name: entry.name,
+    description: entry.description,
+    codeTag: entry.codeTag,
+    ...(entry.codeTagCalendar === undefined ? {} : { codeTagCalendar: entry.codeTagCalendar }),
+    validFromIso: entry.validFromIso,
+    validToIso: entry.validToIso,
+  };
+}
+
+const SYNCED_ROW_FIELDS = ['idNumber', 'action', 'codeTag', 'validFromIso', 'validToIso'] as const;
+
+function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return a === b;
+  return Date.parse(a) === Date.parse(b);
+}
+
+/** Whether an existing row already carries what `entry` wants on the unit. */
+function rowMatches(row: UnitIdEntry, entry: DesiredEntry): boolean {
+  return SYNCED_ROW_FIELDS.every((field) =>
+    field === 'validFromIso' || field === 'validToIso'
+      ? sameInstant(row[field], entry[field])
+      : (row[field] ?? null) === (entry[field] ?? null),
+  );
+}
+
+/**
+ * Makes the FlexyKey server match a plan with the fewest calls, recording after every call what now
+ * exists, so that a crash between any two calls leaves a record from which a retry converges:
+ * - the PIN and window are written before the first call (a retry never draws another PIN);
+ * - a create answered 409 (our earlier attempt landed, but its answer was lost) adopts the row when it
+ *   is this booking's (same description), and otherwise reports the idNumber as taken;
+ * - a delete or update of a row that is already gone is not an error.
+ * Only rows recorded as this booking's are ever changed or deleted.
+ */
+export function createApplier(deps: ApplierDeps) {
+  const { flexykey, bookings, units, logger } = deps;
+
+  return {
+    async apply({ plan, previous, base }: ApplyInput): Promise<ApplyResult> {
+      const calls: Record<string, number> = {};
+      const count = (kind: string) => {
+        calls[kind] = (calls[kind] ?? 0) + 1;
+      };
+      const desired = plan.desired;
+      const record: StoredBooking = {
+        ...base,
+        entries: [...(previous?.entries ?? [])],
+        ...(previous?.flexyBooking ? { flexyBooking: previous.flexyBooking } : {}),
+        ...(desired
+          ? { pin: desired.pin, validFromIso: desired.validFromIso, validToIso: desired.validToIso }
+          : previous?.pin
+            ? { pin: previous.pin }
+            : {}),
+        updatedIso: deps.now().toISOString(),
+      };
+      const save = async () => {
+        record.updatedIso = deps.now().toISOString();
+        await bookings.put(record);
+      };
+      const unitsToSync = new Set<number>();
+      const replaceEntry = (unitId: number, entry: StoredEntry | undefined) => {
+        record.entries = record.entries.filter((e) => e.unitId !== unitId);
+        if (entry) record.entries.push(entry);
+        record.entries.sort((a, b) => a.unitId - b.unitId);
+      };
+
+      // Write-ahead: the PIN and window are durable before anything reaches the server.
+      await save();
+
+      const findOwnRow = async (unitId: number, idNumber: string): Promise<UnitIdEntry | undefined> => {
+        count('GET /UnitIdEntries');
+        const page = await flexykey.unitIdEntries.list({ unitId, search: idNumber, limit: 100, offset: 0 });
+        return page.items.find((row) => row.idNumber === idNumber && row.syncState !== 'PendingDelete');
+      };
+
+      const createEntry = async (entry: DesiredEntry): Promise<UnitIdEntry> => {
+        try {
+          count('POST /UnitIdEntries');
+          return await flexykey.unitIdEntries.create(entryBody(entry));
+        } catch (error) {
+          if (!(error instanceof FlexyKeyConflictError)) throw error;
+          const row = await findOwnRow(entry.unitId, entry.idNumber);
+          if (!row || row.description !== entry.description) {
+            throw new IdNumberTakenError(entry.unitId, entry.idNumber);
+          }
+          logger.info(
+            { unitId: entry.unitId, entryId: row.id },
+            'adopted an entry created by an earlier attempt',
+          );
+          if (rowMatches(row, entry) && row.name === entry.name) return row;
+          count('PUT /UnitIdEntries/{id}');
+          return flexykey.unitIdEntries.update(row.id, entryBody(entry));
+        }
+      };
+
+      for (const operation of plan.operations) {
+        await applyOperation(operation);
+      }
+
+      async function applyOperation(op: Operation): Promise<void> {
+        switch (op.kind) {
+          case 'entry.delete': {
+            const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
+            if (entryId !== undefined) {
+              try {
+                count('DELETE /UnitIdEntries/{id}');
+                await flexykey.unitIdEntries.delete({ id: Number(entryId), unitId: op.unitId });
+              } catch (error) {
+                if (!(error instanceof FlexyKeyNotFoundError)) throw error;
+              }
+              unitsToSync.add(op.unitId);
+              await units.markAwaiting(op.unitId, record.key);
+            }
+            replaceEntry(op.unitId, undefined);
+            await save();
+            await units.release(op.unitId, record.key, {
+              code: op.previous.codeTag,
+              idNumber: op.previous.idNumber,
+            });
+            return;
+          }
+          case 'entry.update': {
+            const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
+            let row: UnitIdEntry;
+            if (entryId === undefined) {
+              row = await createEntry(op.entry);
+            } else {
+              try {
+                count('PUT /UnitIdEntries/{id}');
+                row = await flexykey.unitIdEntries.update(Number(entryId), entryBody(op.entry));
+              } catch (error) {
+                if (error instanceof FlexyKeyConflictError)
+                  throw new IdNumberTakenError(op.unitId, op.entry.idNumber);
+                if (!(error instanceof FlexyKeyNotFoundError)) throw error;
+                // Deleted on the server behind our back: create it again.
+                row = await createEntry(op.entry);
+              }
+            }
+            replaceEntry(op.unitId, storedEntry(op.entry, row.id));
+            await save();
+            await units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber });
+            const released = {
+              code: op.previous.codeTag !== op.entry.codeTag ? op.previous.codeTag : undefined,
+              idNumber: op.previous.idNumber !== op.entry.idNumber ? op.previous.idNumber : undefined,
+            };
+            await units.release(op.unitId, record.key, released);
+            if (op.needsSync || row.syncState === 'Changed') {
+              unitsToSync.add(op.unitId);
+              await units.markAwaiting(op.unitId, record.key);
+            }
+            return;
+          }
+          case 'entry.create': {
+            const row = await createEntry(op.entry);
+            replaceEntry(op.unitId, storedEntry(op.entry, row.id));
+            await save();
+            await units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber });
+            unitsToSync.add(op.unitId);
+            await units.markAwaiting(op.unitId, record.key);
+            return;
+          }
+          case 'flexyBooking.delete': {
+            if (op.bookingId !== undefined) {
+              try {
+                count('DELETE /Bookings/{bookingId}');
+                await flexykey.bookings.delete({ bookingId: op.bookingId });
+              } catch (error) {
+                if (!(error instanceof FlexyKeyNotFoundError)) throw error;
+              }
+            }
+            delete record.flexyBooking;
+            await save();
+            return;
+          }
+          case 'flexyBooking.create': {
+            const created = await createFlexyBooking(op.booking);
+            record.flexyBooking = {
+              bookingId: created,
+              bookingObjectId: op.booking.bookingObjectId,
+              startIso: op.booking.startIso,
+              endIso: op.booking.endIso,
+            };
+            await save();
+            return;
+          }
+        }
+      }
+
+      /**
+       * FLEXYKEY: bookings have no uniqueness rule to lean on (no 409), so before creating one we look for
+       * a booking with our externalRef that an earlier, interrupted attempt may have left.
+       */
+      async function createFlexyBooking(booking: DesiredFlexyBooking): Promise<number | string> {
+        count('GET /Bookings');
+        const existing = await flexykey.bookings.list({
+          bookingObjectId: booking.bookingObjectId,
+          fromIso: booking.startIso,
+          toIso: booking.endIso,
+        });
+        const mine = existing.find(
+          (b) =>
+            b.externalRef === booking.externalRef &&
+            sameInstant(b.startIso, booking.startIso) &&
+            sameInstant(b.endIso, booking.endIso),
+        );
+        if (mine) return mine.bookingId;
+        count('POST /Bookings');
+        const created = await flexykey.bookings.create({
+          bookingObjectId: booking.bookingObjectId,
+          startIso: booking.startIso,
+          endIso: booking.endIso,
+          name: booking.name,
+          ...(booking.phone ? { phone: booking.phone } : {}),
+          externalRef: booking.externalRef,
+        });
+        return created.bookingId;
+      }
+
+      return { record, unitsToSync: [...unitsToSync].sort((a, b) => a - b), calls };
+    },
+  };
+}
+
+export type Applier = ReturnType<typeof createApplier>;

@@ -1,0 +1,8 @@
+export {
+  type Applier,
+  type ApplierDeps,
+  type ApplyInput,
+  type ApplyResult,
+  createApplier,
+  IdNumberTakenError,
+} from './applier';

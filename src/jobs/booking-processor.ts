@@ -1,0 +1,251 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DateTime } from 'luxon';
+import { type Applier, type IdNumberTakenError as IdNumberTaken, IdNumberTakenError } from '../applier';
+import type { LeaseManager } from '../coordination';
+import {
+  type BookingEvent,
+  bookingKey,
+  parseBookingEvent,
+  type ResolvedResource,
+  type StoredBooking,
+} from '../domain';
+import { type FlexyKeyClient, FlexyKeyError, FlexyKeyRateLimitError } from '../flexykey';
+import type { Logger } from '../logging';
+import { type PlannedPlan, planBooking, type RandomInt, type UnitsInUse, type UnitUsage } from '../planner';
+import type { BookingStore, UnitStore } from '../store';
+import { type BackoffPolicy, backoffMs } from './backoff';
+import type { PublishOutcome } from './booking-outcomes';
+
+export interface BookingProcessorDeps {
+  flexykey: FlexyKeyClient;
+  applier: Applier;
+  bookings: BookingStore;
+  units: UnitStore;
+  leases: LeaseManager;
+  publishOutcome: PublishOutcome;
+  logger: Logger;
+  /** The resource with defaults applied, or undefined when the configuration does not know it. */
+  resolveResource: (key: string) => ResolvedResource | undefined;
+  /** Whether an entry description marks the entry as flexysync's (any configured tag). */
+  isOwnedDescription: (description: string | null | undefined) => boolean;
+  /** Asks for a sync of a unit whose data changed. */
+  requestSync: (unitId: number, reason: string) => Promise<void>;
+  randomInt: RandomInt;
+  /** Backoff for transient failures (FlexyKey down, 5xx); such events are retried, never dropped. */
+  backoff: BackoffPolicy;
+  /** How long a unit's hand-made entries, once read, are trusted before they are read again. */
+  foreignScanTtlMs: number;
+  now?: () => Date;
+}
+
+export interface BookingJobResult {
+  key: string;
+  outcome: 'applied' | 'skipped' | 'revoked';
+  detail?: string;
+  unitsToSync?: number[];
+  calls?: Record<string, number>;
+}
+
+/** Where this job stands in the order of events of one booking: the order they were enqueued in. */
+function jobOrder(job: Job): { at: number; jobId?: string } {
+  return { at: job.timestamp, ...(job.id ? { jobId: job.id } : {}) };
+}
+
+function isOlder(
+  order: { at: number; jobId?: string },
+  last: { at: number; jobId?: string } | undefined,
+): boolean {
+  if (!last) return false;
+  if (order.at !== last.at) return order.at < last.at;
+  // Same millisecond: BullMQ's own ids are increasing integers; custom ids cannot be ordered.
+  const a = Number(order.jobId);
+  const b = Number(last.jobId);
+  return Number.isInteger(a) && Number.isInteger(b) && a < b;
+}
+
+/** Leaves out of `usage` nothing, adds idNumbers found taken on the server while applying. */
+function withTaken(usage: UnitsInUse, taken: ReadonlyMap<number, ReadonlySet<string>>): UnitsInUse {
+  if (taken.size === 0) return usage;
+  const merged = new Map<number, UnitUsage>(usage);
+  for (const [unitId, idNumbers] of taken) {
+    const current = merged.get(unitId);
+    merged.set(unitId, {
+      codes: current?.codes ?? new Set(),
+      idNumbers: new Set([...(current?.idNumbers ?? []), ...idNumbers]),
+    });
+  }
+  return merged;
+}
+
+/**
+ * The bookings job: validates a BookingEvent, and — one event per booking at a time, in enqueue order —
+ * plans it against what is recorded, applies the plan to the FlexyKey server and asks for the touched
+ * units to be synced. Bad input fails at once with field-level reasons (the failed set is the dead-letter
+ * place); transient trouble is retried with backoff for as long as it lasts, so an accepted event is
+ * never lost, whatever attempts the producer set.
+ */
+export function createBookingProcessor(deps: BookingProcessorDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  return async function processBooking(job: Job, token?: string): Promise<BookingJobResult> {
+    const parsed = parseBookingEvent(job.data);
+    if (!parsed.ok) {
+      const reasons = parsed.errors;
+      deps.logger.warn({ jobId: job.id, reasons }, 'rejected an invalid BookingEvent');
+      const data = (job.data ?? {}) as Partial<Record<string, unknown>>;
+      if (typeof data.source === 'string' && typeof data.externalId === 'string') {
+        await deps.publishOutcome(
+          { source: data.source, externalId: data.externalId, entries: [] },
+          'failed',
+          { reason: `invalid event: ${reasons.join('; ')}` },
+        );
+      }
+      throw new UnrecoverableError(`invalid BookingEvent: ${reasons.join('; ')}`);
+    }
+    const event = parsed.event;
+    const key = bookingKey(event);
+    const logger = deps.logger.child({ jobId: job.id, booking: key, source: event.source });
+
+    const lease = await deps.leases.tryAcquire(`booking:${key}`, 120_000);
+    if (!lease) {
+      // Another event of this booking is being applied; this one waits its turn.
+      await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
+      throw new DelayedError();
+    }
+    try {
+      return await applyEvent(job, event, key, logger);
+    } catch (error) {
+      if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
+      if (error instanceof FlexyKeyError && !isTransient(error)) {
+        const reason = `FlexyKey refused a change (${error.code}${error.statusCode ? ` ${error.statusCode}` : ''}): ${error.message}`;
+        logger.error({ err: error }, 'booking failed');
+        const record = await deps.bookings.get(key).catch(() => undefined);
+        await deps.publishOutcome(record ?? { ...event, entries: [] }, 'failed', { reason });
+        throw new UnrecoverableError(reason);
+      }
+      const delay =
+        error instanceof FlexyKeyRateLimitError && error.retryAfterMs
+          ? error.retryAfterMs
+          : backoffMs(job.attemptsStarted, deps.backoff);
+      logger.warn({ err: error, retryInMs: delay }, 'transient failure; the event will be retried');
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    } finally {
+      await lease.release().catch(() => {});
+    }
+  };
+
+  async function applyEvent(
+    job: Job,
+    event: BookingEvent,
+    key: string,
+    logger: Logger,
+  ): Promise<BookingJobResult> {
+    let previous = await deps.bookings.get(key);
+    const order = jobOrder(job);
+    if (event.revision === undefined && isOlder(order, previous?.lastEvent)) {
+      logger.info('skipped: an event of this booking enqueued later was already applied');
+      return { key, outcome: 'skipped', detail: 'older than the last applied event' };
+    }
+    const resource = deps.resolveResource(event.resource);
+    const unitIds = [
+      ...new Set([
+        ...(resource?.units ?? []).map((u) => u.unitId),
+        ...(previous?.entries ?? []).map((e) => e.unitId),
+      ]),
+    ];
+    await scanForeignEntries(unitIds);
+
+    const taken = new Map<number, Set<string>>();
+    for (let attempt = 0; ; attempt++) {
+      const usage = withTaken(await deps.units.usage(unitIds, key), taken);
+      const plan = planBooking({
+        event,
+        resource,
+        previous,
+        unitsInUse: usage,
+        now: DateTime.fromJSDate(now()),
+        randomInt: deps.randomInt,
+      });
+      if (plan.kind === 'skipped') {
+        logger.info({ reason: plan.reason }, 'skipped');
+        return { key, outcome: 'skipped', detail: plan.reason };
+      }
+      if (plan.kind === 'rejected') {
+        const reason = plan.reasons.join('; ');
+        logger.warn({ reasons: plan.reasons }, 'booking rejected');
+        await deps.publishOutcome(previous ?? { ...event, entries: [] }, 'failed', { reason });
+        throw new UnrecoverableError(reason);
+      }
+      try {
+        return await applyPlan(plan, previous, event, key, order, logger);
+      } catch (error) {
+        if (!(error instanceof IdNumberTakenError) || attempt >= 2) throw error;
+        const taker: IdNumberTaken = error;
+        logger.info(
+          { unitId: taker.unitId },
+          'idNumber taken on the unit by another entry; planning around it',
+        );
+        taken.set(taker.unitId, new Set([...(taken.get(taker.unitId) ?? []), taker.idNumber]));
+        previous = await deps.bookings.get(key);
+      }
+    }
+  }
+
+  async function applyPlan(
+    plan: PlannedPlan,
+    previous: StoredBooking | undefined,
+    event: BookingEvent,
+    key: string,
+    order: { at: number; jobId?: string },
+    logger: Logger,
+  ): Promise<BookingJobResult> {
+    const revision = event.revision ?? previous?.revision;
+    const result = await deps.applier.apply({
+      plan,
+      previous,
+      base: {
+        key,
+        source: event.source,
+        externalId: event.externalId,
+        resource: event.resource,
+        status: event.status,
+        ...(revision === undefined ? {} : { revision }),
+        lastEvent: order,
+      },
+    });
+    for (const unitId of result.unitsToSync) await deps.requestSync(unitId, `booking ${key}`);
+    for (const note of plan.notes) logger.info({ note }, 'planner note');
+
+    if (plan.desired) {
+      await deps.publishOutcome(result.record, 'applied');
+      if ((await deps.units.awaitingUnitsOf(key)).length === 0)
+        await deps.publishOutcome(result.record, 'synced');
+      logger.info({ operations: plan.operations.length, units: result.unitsToSync }, 'applied');
+      return { key, outcome: 'applied', unitsToSync: result.unitsToSync, calls: result.calls };
+    }
+    if ((await deps.units.awaitingUnitsOf(key)).length === 0) {
+      // Nothing was on any unit (or its removal is already confirmed): access is gone now.
+      await deps.publishOutcome(result.record, 'revoked', { units: [] });
+    }
+    logger.info({ operations: plan.operations.length }, 'access removal applied');
+    return { key, outcome: 'revoked', unitsToSync: result.unitsToSync, calls: result.calls };
+  }
+
+  /** Reads each unit's hand-made entries once per TTL so new PINs and idNumbers never collide with them. */
+  async function scanForeignEntries(unitIds: readonly number[]): Promise<void> {
+    for (const unitId of unitIds) {
+      if (await deps.units.wasScanned(unitId)) continue;
+      const rows = await deps.flexykey.unitIdEntries.listAll({ unitId });
+      const foreign = rows
+        .filter((row) => row.syncState !== 'PendingDelete' && !deps.isOwnedDescription(row.description))
+        .map((row) => ({ code: row.codeTag ?? undefined, idNumber: row.idNumber }));
+      await deps.units.recordForeign(unitId, foreign, deps.foreignScanTtlMs);
+    }
+  }
+}
+
+/** Worth retrying at the job level: the API or network is in trouble, or credentials are being rotated. */
+function isTransient(error: FlexyKeyError): boolean {
+  return error.retryable || error.code === 'unauthorized';
+}

@@ -1,0 +1,124 @@
+import type { FlexyKeyClient, SyncStatus } from '../flexykey';
+import type { Logger } from '../logging';
+
+export interface UnitSyncTiming {
+  /** Time between two Status polls; never below the status cache guard. */
+  pollIntervalMs: number;
+  /** FLEXYKEY: how long GET /UnitSync/Status may keep answering an old snapshot (guide: ~2 s). */
+  statusCacheGuardMs: number;
+  /** Our own deadline for one sync, from the push to a finished state. */
+  deadlineMs: number;
+}
+
+export type SyncOutcome =
+  | { result: 'completed'; pushes: number }
+  | { result: 'no-changes'; pushes: number }
+  | { result: 'failed' | 'timed-out' | 'deadline' | 'lost-lease'; pushes: number; detail: string };
+
+export interface RunUnitSyncDeps {
+  flexykey: FlexyKeyClient;
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** Called with progress (0–100) while the unit receives packets. */
+  onProgress?: (status: SyncStatus) => Promise<void> | void;
+  /** Checked before every call: false stops the sync (another process took the unit over). */
+  stillOwner?: () => Promise<boolean> | boolean;
+}
+
+const FINISHED = new Set(['Completed', 'Failed', 'TimedOut', 'Aborted']);
+/** How many times a push answered AlreadyRunning is retried (after waiting or aborting) in one run. */
+const MAX_ALREADY_RUNNING = 3;
+
+/**
+ * One sync of one unit: PushChanges, then poll UnitSync/Status until Completed, Failed, TimedOut or our
+ * deadline. Distinguishes a stale cached status from the answer to our push: the first poll waits out
+ * the cache guard, and a finished status whose `startedIso` is the one seen before the push (the
+ * previous sync's) is not trusted. Does not Abort or retry: the caller decides (it owns backoff).
+ */
+export async function runUnitSync(
+  unitId: number,
+  timing: UnitSyncTiming,
+  deps: RunUnitSyncDeps,
+): Promise<SyncOutcome> {
+  const { flexykey, logger, sleep, now } = deps;
+  const stillOwner = async () => (deps.stillOwner ? await deps.stillOwner() : true);
+  const pollEvery = Math.max(timing.pollIntervalMs, timing.statusCacheGuardMs);
+  let pushes = 0;
+
+  for (let round = 0; round <= MAX_ALREADY_RUNNING; round++) {
+    if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
+    const before = await flexykey.unitSync.status({ unitId });
+    const staleStartedIso = before.startedIso ?? null;
+    const push = await flexykey.unitSync.pushChanges({ unitId });
+    pushes++;
+    const pushedAt = now();
+
+    if (push.status === 'NoChanges') return { result: 'no-changes', pushes };
+    if (push.status === 'AlreadyRunning') {
+      if (round === MAX_ALREADY_RUNNING) break;
+      await settleRunningSync(unitId, pollEvery, timing.deadlineMs, deps);
+      continue;
+    }
+    if (push.status !== 'Queued') {
+      logger.warn({ unitId, status: push.status }, 'unknown PushChanges status; following it as queued');
+    }
+
+    // FLEXYKEY: wait out the status cache guard before the first poll (guide: "normally 2 seconds").
+    await sleep(Math.max(pollEvery, timing.statusCacheGuardMs + 100));
+    for (;;) {
+      if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost while polling' };
+      const status = await flexykey.unitSync.status({ unitId });
+      // FLEXYKEY: "None" after a queued push can only be a cached pre-push answer (a finished sync is
+      // reported until the next push), and so can a finished state with the previous sync's start time.
+      const stale =
+        status.state === 'None' ||
+        (FINISHED.has(status.state) && staleStartedIso !== null && status.startedIso === staleStartedIso);
+      if (!stale) {
+        if (status.state === 'Completed') return { result: 'completed', pushes };
+        if (status.state === 'Failed') return { result: 'failed', pushes, detail: describe(status) };
+        if (status.state === 'TimedOut') return { result: 'timed-out', pushes, detail: describe(status) };
+        if (status.state === 'Aborted')
+          return { result: 'failed', pushes, detail: 'aborted by someone else' };
+        await deps.onProgress?.(status);
+      }
+      if (now() - pushedAt >= timing.deadlineMs) {
+        return {
+          result: 'deadline',
+          pushes,
+          detail: `not finished ${timing.deadlineMs} ms after the push (${describe(status)})`,
+        };
+      }
+      await sleep(pollEvery);
+    }
+  }
+  return { result: 'failed', pushes, detail: 'PushChanges kept answering AlreadyRunning' };
+}
+
+/**
+ * A push answered AlreadyRunning: either a sync someone else started is in progress (wait for it), or a
+ * failed/timed-out sync still holds its packets (Abort it, per the guide, before pushing again).
+ */
+async function settleRunningSync(
+  unitId: number,
+  pollEvery: number,
+  deadlineMs: number,
+  deps: RunUnitSyncDeps,
+) {
+  const started = deps.now();
+  for (;;) {
+    const status = await deps.flexykey.unitSync.status({ unitId });
+    if (status.state !== 'InProgress' || deps.now() - started >= deadlineMs) {
+      deps.logger.info({ unitId, state: status.state }, 'aborting a sync that blocks the push');
+      await deps.flexykey.unitSync.abort({ unitId });
+      return;
+    }
+    await deps.sleep(pollEvery);
+  }
+}
+
+function describe(status: SyncStatus): string {
+  const sent = status.packetsSent ?? '?';
+  const total = status.packetsTotal ?? '?';
+  return `${status.state}${status.message ? `: ${status.message}` : ''} (${sent}/${total} packets)`;
+}

@@ -1,0 +1,213 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { LeaseManager } from '../coordination';
+import type { FlexyKeyClient, UnitIdEntry } from '../flexykey';
+import type { Logger } from '../logging';
+import type { BookingStore, UnitStore } from '../store';
+import { type BackoffPolicy, backoffMs } from './backoff';
+import type { PublishOutcome } from './booking-outcomes';
+import { unitSyncPayloadSchema } from './queues';
+import { runUnitSync, type SyncOutcome, type UnitSyncTiming } from './run-unit-sync';
+
+export interface UnitSyncRetryPolicy {
+  /** Failed syncs in a row before the unit is reported unreachable. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Once unreachable, how often the unit is tried again (it is never forgotten). */
+  unreachableRetryMs: number;
+}
+
+export interface UnitSyncProcessorDeps {
+  flexykey: FlexyKeyClient;
+  bookings: BookingStore;
+  units: UnitStore;
+  leases: LeaseManager;
+  publishOutcome: PublishOutcome;
+  logger: Logger;
+  timing: UnitSyncTiming;
+  retry: UnitSyncRetryPolicy;
+  /** Asks for one more sync of the unit (rows changed while this one ran). */
+  requestSync: (unitId: number, reason: string) => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface UnitSyncJobResult {
+  unitId: number;
+  result: SyncOutcome['result'];
+  pushes: number;
+  /** Bookings whose change this sync confirmed on the unit. */
+  confirmed: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The unit-sync job: at most one sync per unit at a time across every process (a fenced lease on top of
+ * the queue's one-job-per-unit deduplication), PushChanges and poll until done, then confirm on the
+ * server that the rows of the bookings waiting for this unit are Synced. Failures Abort and retry with
+ * backoff without spending BullMQ attempts; after `maxAttempts` the unit is reported unreachable and
+ * tried again every `unreachableRetryMs`, so no change is ever dropped.
+ */
+export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
+  const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? (() => new Date());
+  const leaseTtlMs = Math.max(30_000, deps.timing.pollIntervalMs * 4);
+
+  return async function processUnitSync(job: Job, token?: string): Promise<UnitSyncJobResult> {
+    const payload = unitSyncPayloadSchema.safeParse(job.data);
+    if (!payload.success) throw new UnrecoverableError(`invalid unit-sync payload: ${payload.error.message}`);
+    const { unitId } = payload.data;
+    const logger = deps.logger.child({ jobId: job.id, unitId });
+
+    const lease = await deps.leases.tryAcquire(`unit:${unitId}`, leaseTtlMs);
+    if (!lease) {
+      // Another process syncs this unit right now (possible only around a stalled job): come back later.
+      await job.moveToDelayed(Date.now() + Math.min(deps.timing.pollIntervalMs, 5_000), token);
+      throw new DelayedError();
+    }
+    let owner = true;
+    const keepAlive = setInterval(() => {
+      lease.extend(leaseTtlMs).then(
+        (held) => {
+          if (!held) owner = false;
+        },
+        () => {},
+      );
+    }, leaseTtlMs / 3);
+
+    try {
+      const snapshot = await deps.units.awaiting(unitId);
+      await deps.units.updateState(unitId, { syncing: true, progressPercent: 0 });
+      let outcome: SyncOutcome;
+      try {
+        outcome = await runUnitSync(unitId, deps.timing, {
+          flexykey: deps.flexykey,
+          logger,
+          sleep,
+          now: () => now().getTime(),
+          stillOwner: () => owner,
+          onProgress: async (status) => {
+            const percent = status.progressPercent ?? 0;
+            await job.updateProgress({ unitId, percent, state: status.state });
+            await deps.units.updateState(unitId, { progressPercent: percent });
+          },
+        });
+      } catch (error) {
+        outcome = {
+          result: 'failed',
+          pushes: 0,
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+      await deps.units.incrementPushesBy(unitId, outcome.pushes);
+
+      if (outcome.result === 'lost-lease') {
+        logger.warn('lost the unit lease mid-sync; the process that took over finishes the work');
+        return { unitId, result: outcome.result, pushes: outcome.pushes, confirmed: 0 };
+      }
+      if (outcome.result === 'completed' || outcome.result === 'no-changes') {
+        const { confirmed, stillWaiting } = await confirm(unitId, snapshot, logger);
+        const state = await deps.units.state(unitId);
+        if (state.unreachable) logger.info('unit reachable again');
+        await deps.units.updateState(unitId, {
+          lastResult: outcome.result,
+          lastSyncIso: now().toISOString(),
+          lastSuccessIso: now().toISOString(),
+          failures: 0,
+          unreachable: false,
+          lastError: '',
+          progressPercent: 100,
+        });
+        if (stillWaiting) await deps.requestSync(unitId, 'rows not yet synced after a completed sync');
+        logger.info({ result: outcome.result, pushes: outcome.pushes, confirmed }, 'unit synced');
+        return { unitId, result: outcome.result, pushes: outcome.pushes, confirmed };
+      }
+
+      // Failed, timed out, past our deadline, or an API error: Abort (guide: before pushing again), back off.
+      try {
+        await deps.flexykey.unitSync.abort({ unitId });
+      } catch (error) {
+        logger.warn({ err: error }, 'abort after a failed sync did not succeed');
+      }
+      const previous = await deps.units.state(unitId);
+      const failures = previous.failures + 1;
+      const becomesUnreachable = failures >= deps.retry.maxAttempts;
+      await deps.units.updateState(unitId, {
+        lastResult: outcome.result,
+        lastSyncIso: now().toISOString(),
+        lastError: outcome.detail,
+        failures,
+        unreachable: becomesUnreachable,
+        ...(becomesUnreachable && !previous.unreachable ? { unreachableSinceIso: now().toISOString() } : {}),
+      });
+      if (becomesUnreachable && !previous.unreachable) {
+        logger.error({ failures, detail: outcome.detail }, 'unit unreachable; retrying it periodically');
+        await reportUnreachable(
+          unitId,
+          `unit ${unitId} unreachable after ${failures} attempts: ${outcome.detail}`,
+        );
+      } else {
+        logger.warn({ failures, result: outcome.result, detail: outcome.detail }, 'sync failed; will retry');
+      }
+      const delay = becomesUnreachable
+        ? deps.retry.unreachableRetryMs
+        : backoffMs(failures, deps.retry.backoff);
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    } finally {
+      clearInterval(keepAlive);
+      await deps.units.updateState(unitId, { syncing: false }).catch(() => {});
+      await lease.release().catch(() => {});
+    }
+  };
+
+  /**
+   * Confirms, from the server's rows, which waiting bookings' changes the unit now holds; clears them
+   * (unless they changed again meanwhile) and announces bookings that no unit waits for any more.
+   */
+  async function confirm(unitId: number, snapshot: ReadonlyMap<string, string>, logger: Logger) {
+    if (snapshot.size === 0) return { confirmed: 0, stillWaiting: false };
+    const rows = await deps.flexykey.unitIdEntries.listAll({ unitId });
+    const byId = new Map<string, UnitIdEntry>(rows.map((row) => [String(row.id), row]));
+    // FLEXYKEY: a row missing `syncState` is taken as synced once the sync completed.
+    const isSynced = (row: UnitIdEntry | undefined) =>
+      row !== undefined && (row.syncState ?? 'Synced') === 'Synced';
+    const deletionsPending = rows.some((row) => row.syncState === 'PendingDelete');
+
+    const confirmed = new Map<string, string>();
+    for (const [bookingKey, generation] of snapshot) {
+      const record = await deps.bookings.get(bookingKey);
+      const entry = record?.entries.find((e) => e.unitId === unitId);
+      const arrived = entry
+        ? entry.entryId !== undefined && isSynced(byId.get(String(entry.entryId)))
+        : !deletionsPending;
+      if (arrived) confirmed.set(bookingKey, generation);
+    }
+    const cleared = await deps.units.clearAwaiting(unitId, confirmed);
+    for (const bookingKey of cleared) {
+      if ((await deps.units.awaitingUnitsOf(bookingKey)).length > 0) continue;
+      const record = await deps.bookings.get(bookingKey);
+      if (!record) continue;
+      if (record.entries.length === 0) {
+        await deps.publishOutcome(record, 'revoked', { units: [{ unitId, state: 'removed' }] });
+      } else {
+        await deps.publishOutcome(record, 'synced');
+      }
+    }
+    if (confirmed.size < snapshot.size) {
+      logger.info({ waiting: snapshot.size - confirmed.size }, 'some rows are not synced yet');
+    }
+    return { confirmed: cleared.length, stillWaiting: confirmed.size < snapshot.size };
+  }
+
+  async function reportUnreachable(unitId: number, reason: string) {
+    for (const bookingKey of (await deps.units.awaiting(unitId)).keys()) {
+      const record = await deps.bookings.get(bookingKey);
+      if (!record) continue;
+      await deps.publishOutcome(record, 'failed', {
+        reason,
+        units: [{ unitId, state: 'unreachable', detail: reason }],
+      });
+    }
+  }
+}

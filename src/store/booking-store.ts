@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import { type StoredBooking, storedBookingSchema } from '../domain';
+import { storeKeys } from './keys';
+
+/** Raised when a stored record no longer matches its schema (hand-edited, or written by a newer version). */
+export class CorruptRecordError extends Error {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`stored record ${key} is unreadable: ${detail}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** What flexysync recorded per booking: the planner's `previous`, the applier's log. */
+export function createBookingStore(redis: Redis, prefix: string) {
+  const keys = storeKeys(prefix);
+  return {
+    async get(bookingKey: string): Promise<StoredBooking | undefined> {
+      const raw = await redis.get(keys.booking(bookingKey));
+      if (raw === null) return undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new CorruptRecordError(keys.booking(bookingKey), 'not JSON');
+      }
+      const parsed = storedBookingSchema.safeParse(json);
+      if (!parsed.success) throw new CorruptRecordError(keys.booking(bookingKey), parsed.error.message);
+      return parsed.data;
+    },
+    async put(record: StoredBooking): Promise<void> {
+      const valid = storedBookingSchema.parse(record);
+      await redis
+        .multi()
+        .set(keys.booking(valid.key), JSON.stringify(valid))
+        .sadd(keys.bookingsIndex, valid.key)
+        .exec();
+    },
+    async delete(bookingKey: string): Promise<void> {
+      await redis.multi().del(keys.booking(bookingKey)).srem(keys.bookingsIndex, bookingKey).exec();
+    },
+    async keys(): Promise<string[]> {
+      return redis.smembers(keys.bookingsIndex);
+    },
+  };
+}
+
+export type BookingStore = ReturnType<typeof createBookingStore>;

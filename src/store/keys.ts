@@ -1,0 +1,27 @@
+/**
+ * Every Redis key flexysync writes outside BullMQ, in one place. Keys that one Lua script touches
+ * together share a `{…}` hash tag so they land in one Redis Cluster slot.
+ */
+export function storeKeys(prefix: string) {
+  return {
+    booking: (bookingKey: string) => `${prefix}:booking:${bookingKey}`,
+    bookingsIndex: `${prefix}:bookings`,
+    /** Set: units where a change of the booking still has to arrive. Empty = the booking is synced. */
+    bookingAwaitingUnits: (bookingKey: string) => `${prefix}:booking-awaiting:${bookingKey}`,
+    units: `${prefix}:units`,
+    /** Hash: `code:<pin>` / `id:<idNumber>` → owner (a booking key, or `!foreign` for hand-made entries). */
+    unitClaims: (unitId: number) => `${prefix}:unit:{${unitId}}:claims`,
+    /** Marker (with TTL) that the unit's foreign entries were read into its claims recently. */
+    unitScanned: (unitId: number) => `${prefix}:unit:{${unitId}}:scanned`,
+    /** Hash: booking key → generation of the change that still has to reach the physical unit. */
+    unitAwaiting: (unitId: number) => `${prefix}:unit:{${unitId}}:awaiting`,
+    /** Hash: last sync outcome, reachability and counters of the unit. */
+    unitState: (unitId: number) => `${prefix}:unit:{${unitId}}:state`,
+    generation: `${prefix}:generation`,
+  };
+}
+
+export type StoreKeys = ReturnType<typeof storeKeys>;
+
+/** Owner recorded in a unit's claims for entries flexysync did not create. */
+export const FOREIGN_OWNER = '!foreign';

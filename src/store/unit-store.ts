@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { UnitsInUse, UnitUsage } from '../planner';
+import { FOREIGN_OWNER, storeKeys } from './keys';
+
+/**
+ * Deletes hash fields only while they still hold the value the caller saw (compare-and-delete);
+ * returns the fields it deleted.
+ */
+const HDEL_IF_EQUAL = `
+local removed = {}
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    removed[#removed + 1] = ARGV[i]
+  end
+end
+return removed
+`;
+
+export const unitStateSchema = z.object({
+  /** Outcome of the last sync attempt. */
+  lastResult: z.enum(['completed', 'failed', 'timed-out', 'deadline', 'no-changes', 'error']).optional(),
+  lastSyncIso: z.string().optional(),
+  lastSuccessIso: z.string().optional(),
+  lastError: z.string().optional(),
+  /** Consecutive failed attempts since the last success. */
+  failures: z.coerce.number().int().default(0),
+  unreachable: z
+    .union([z.boolean(), z.enum(['0', '1'])])
+    .transform((v) => v === true || v === '1')
+    .default(false),
+  unreachableSinceIso: z.string().optional(),
+  pushes: z.coerce.number().int().default(0),
+  syncing: z
+    .union([z.boolean(), z.enum(['0', '1'])])
+    .transform((v) => v === true || v === '1')
+    .default(false),
+  progressPercent: z.coerce.number().optional(),
+});
+export type UnitState = z.output<typeof unitStateSchema>;
+
+export interface EntryClaim {
+  code?: string | undefined;
+  idNumber?: string | undefined;
+}
+
+function claimFields(claim: EntryClaim): string[] {
+  const fields: string[] = [];
+  if (claim.code) fields.push(`code:${claim.code}`);
+  if (claim.idNumber) fields.push(`id:${claim.idNumber}`);
+  return fields;
+}
+
+/**
+ * Per-unit bookkeeping in Redis: which codes and idNumbers are taken (and by whom), which bookings
+ * still wait for a change to reach the physical unit, and the unit's sync state.
+ */
+export function createUnitStore(redis: Redis, prefix: string) {
+  const keys = storeKeys(prefix);
+
+  return {
+    /** What entries other than `ownBookingKey`'s hold on each unit: the planner's `unitsInUse`. */
+    async usage(unitIds: readonly number[], ownBookingKey: string): Promise<UnitsInUse> {
+      const pipeline = redis.pipeline();
+      for (const unitId of unitIds) pipeline.hgetall(keys.unitClaims(unitId));
+      const results = (await pipeline.exec()) ?? [];
+      const usage = new Map<number, UnitUsage>();
+      unitIds.forEach((unitId, index) => {
+        const [error, claims] = results[index] ?? [];
+        if (error) throw error;
+        const codes = new Set<string>();
+        const idNumbers = new Set<string>();
+        for (const [field, owner] of Object.entries((claims ?? {}) as Record<string, string>)) {
+          if (owner === ownBookingKey) continue;
+          if (field.startsWith('code:')) codes.add(field.slice(5));
+          else if (field.startsWith('id:')) idNumbers.add(field.slice(3));
+        }
+        usage.set(unitId, { codes, idNumbers });
+      });
+      return usage;
+    },
+
+    async claim(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
+      const fields = claimFields(claim);
+      if (fields.length === 0) return;
+      await redis.hset(keys.unitClaims(unitId), Object.fromEntries(fields.map((f) => [f, owner])));
+    },
+
+    /** Frees what `owner` claimed; a claim someone else took meanwhile is left alone. */
+    async release(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
+      const fields = claimFields(claim);
+      if (fields.length === 0) return;
+      await redis.eval(HDEL_IF_EQUAL, 1, keys.unitClaims(unitId), ...fields.flatMap((f) => [f, owner]));
+    },
+
+    /** Records hand-made entries of a unit (read from the API) so new codes never collide with them. */
+    async recordForeign(unitId: number, claims: readonly EntryClaim[], ttlMs: number): Promise<void> {
+      const foreignKeys = storeKeys(prefix).unitClaims(unitId);
+      const pipeline = redis.pipeline();
+      for (const claim of claims) {
+        for (const field of claimFields(claim)) pipeline.hsetnx(foreignKeys, field, FOREIGN_OWNER);
+      }
+      pipeline.set(keys.unitScanned(unitId), new Date().toISOString(), 'PX', Math.max(1, Math.ceil(ttlMs)));
+      await pipeline.exec();
+    },
+
+    async wasScanned(unitId: number): Promise<boolean> {
+      return (await redis.exists(keys.unitScanned(unitId))) === 1;
+    },
+
+    /** Notes that a change of `bookingKey` still has to reach the unit; returns its generation. */
+    async markAwaiting(unitId: number, bookingKey: string): Promise<number> {
+      const generation = await redis.incr(keys.generation);
+      await redis
+        .multi()
+        .hset(keys.unitAwaiting(unitId), bookingKey, String(generation))
+        .sadd(keys.units, String(unitId))
+        .exec();
+      await redis.sadd(keys.bookingAwaitingUnits(bookingKey), String(unitId));
+      return generation;
+    },
+
+    async awaiting(unitId: number): Promise<Map<string, string>> {
+      return new Map(Object.entries(await redis.hgetall(keys.unitAwaiting(unitId))));
+    },
+
+    async isAwaiting(unitId: number, bookingKey: string): Promise<boolean> {
+      return (await redis.hexists(keys.unitAwaiting(unitId), bookingKey)) === 1;
+    },
+
+    /**
+     * Clears the bookings of a snapshot taken before a push, but only those whose generation did not
+     * move: a booking changed again after the push still waits for the next sync.
+     */
+    async clearAwaiting(unitId: number, snapshot: ReadonlyMap<string, string>): Promise<string[]> {
+      if (snapshot.size === 0) return [];
+      const args = [...snapshot].flatMap(([bookingKey, generation]) => [bookingKey, generation]);
+      const cleared = (await redis.eval(HDEL_IF_EQUAL, 1, keys.unitAwaiting(unitId), ...args)) as string[];
+      if (cleared.length > 0) {
+        const pipeline = redis.pipeline();
+        for (const bookingKey of cleared)
+          pipeline.srem(keys.bookingAwaitingUnits(bookingKey), String(unitId));
+        await pipeline.exec();
+      }
+      return cleared;
+    },
+
+    /** Units where a change of the booking has not arrived yet. */
+    async awaitingUnitsOf(bookingKey: string): Promise<number[]> {
+      return (await redis.smembers(keys.bookingAwaitingUnits(bookingKey))).map(Number).sort((a, b) => a - b);
+    },
+
+    async state(unitId: number): Promise<UnitState> {
+      return unitStateSchema.parse(await redis.hgetall(keys.unitState(unitId)));
+    },
+
+    async updateState(unitId: number, patch: Partial<Record<keyof UnitState, string | number | boolean>>) {
+      const flat: Record<string, string> = {};
+      for (const [field, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        flat[field] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+      }
+      await redis.multi().hset(keys.unitState(unitId), flat).sadd(keys.units, String(unitId)).exec();
+    },
+
+    async incrementPushesBy(unitId: number, pushes: number): Promise<void> {
+      if (pushes > 0) await redis.hincrby(keys.unitState(unitId), 'pushes', pushes);
+    },
+
+    async knownUnits(): Promise<number[]> {
+      return (await redis.smembers(keys.units)).map(Number).sort((a, b) => a - b);
+    },
+  };
+}
+
+export type UnitStore = ReturnType<typeof createUnitStore>;
