@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerEnqueueCommand } from './commands/enqueue';
 import { registerSimulatorCommand } from './commands/simulator';
+import { registerStatusCommand } from './commands/status';
+import { registerWorkerCommand } from './commands/worker';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -7,6 +10,9 @@ export function buildProgram(): Command {
     .description('Keeps FlexyKey door units in step with booking calendars.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerWorkerCommand(program);
+  registerEnqueueCommand(program);
+  registerStatusCommand(program);
   registerSimulatorCommand(program);
   return program;
 }

@@ -245,7 +245,22 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
   }
 }
 
-/** Worth retrying at the job level: the API or network is in trouble, or credentials are being rotated. */
+/**
+ * Worth retrying the whole event later: the API or the network is in trouble, or credentials are being
+ * rotated. Unlike the client's `retryable` (safe to resend one request as is), this also covers a create
+ * whose answer was lost: the retry re-plans and adopts what landed, so nothing is duplicated.
+ */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'connection_refused',
+  'connection_reset',
+  'timeout',
+  'server_error',
+  'rate_limited',
+  'unauthorized',
+  'invalid_response',
+  'unexpected_status',
+]);
+
 function isTransient(error: FlexyKeyError): boolean {
-  return error.retryable || error.code === 'unauthorized';
+  return error.retryable || TRANSIENT_CODES.has(error.code);
 }

@@ -140,6 +140,15 @@ export function buildApp(simulator: Simulator, options: BuildAppOptions): Fastif
   });
 
   const users = new WeakMap<FastifyRequest, SimUser>();
+  const dropAfterHandling = new WeakSet<FastifyRequest>();
+
+  // A fault with dropPhase 'after': the handler ran (the change is made), then the answer is lost.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!dropAfterHandling.has(req)) return payload;
+    reply.hijack();
+    req.raw.socket.destroy();
+    return payload;
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config as Partial<RouteConfig> | undefined;
@@ -151,11 +160,12 @@ export function buildApp(simulator: Simulator, options: BuildAppOptions): Fastif
       const decision = world.faults.evaluate(callKey, config.path as string);
       if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
       const outcome = decision.outcome;
-      if (outcome?.type === 'drop') {
+      if (outcome?.type === 'drop' && outcome.phase === 'before') {
         reply.hijack();
         req.raw.socket.destroy();
         return;
       }
+      if (outcome?.type === 'drop') dropAfterHandling.add(req);
       if (outcome?.type === 'error') {
         const headers: Record<string, string> = {};
         if (outcome.retryAfterSeconds !== undefined)

@@ -17,6 +17,12 @@ export const faultRuleSchema = z.object({
   retryAfterSeconds: z.int().min(0).optional(),
   /** Share of matching requests whose connection is destroyed without an answer. @default 0 */
   dropRate: z.number().min(0).max(1).default(0),
+  /**
+   * When a drop happens: `before` the request is handled (nothing changes on the server), or `after`
+   * it was handled (the change is made, but its answer is lost — what a crash or network cut between a
+   * create and its response looks like to a client). @default 'before'
+   */
+  dropPhase: z.enum(['before', 'after']).default('before'),
   /** The rule is spent after having an effect this many times; absent = forever. */
   count: z.int().min(1).optional(),
 });
@@ -34,7 +40,7 @@ export interface FaultRuleView extends FaultRule {
 }
 
 export type FaultOutcome =
-  | { type: 'drop' }
+  | { type: 'drop'; phase: 'before' | 'after' }
   | { type: 'error'; status: number; retryAfterSeconds: number | undefined }
   | null;
 
@@ -100,7 +106,7 @@ export class FaultInjector {
         effect = true;
       }
       if (rule.dropRate > 0 && this.random() < rule.dropRate) {
-        outcome = { type: 'drop' };
+        outcome = { type: 'drop', phase: rule.dropPhase };
         effect = true;
       } else if (rule.errorRate > 0 && this.random() < rule.errorRate) {
         const retryAfterSeconds = rule.retryAfterSeconds ?? (rule.errorStatus === 429 ? 1 : undefined);

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { collectBookingStatus, collectStatus } from '../../status';
+import { type ConfigOption, cliConfig, EXIT } from '../context';
+
+interface StatusOptions extends ConfigOption {
+  booking?: string;
+  json?: boolean;
+  showPin?: boolean;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description("Show queue depths and each unit's sync state, or one booking's access state")
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: $FLEXYSYNC_CONFIG; else REDIS_URL and defaults)',
+    )
+    .option('--booking <source/externalId>', 'show one booking')
+    .option('--show-pin', 'show the PIN instead of masking it')
+    .option('--json', 'print JSON')
+    .action(async (options: StatusOptions) => {
+      const config = cliConfig(options, { required: false });
+      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+      try {
+        if (options.booking) {
+          const status = await collectBookingStatus(redis, config.redis.prefix, options.booking, {
+            showPin: options.showPin === true,
+          });
+          if (options.json) console.log(JSON.stringify(status, null, 2));
+          else printBooking(status);
+          if (!status.record) process.exitCode = EXIT.failure;
+          return;
+        }
+        const report = await collectStatus(redis, config.redis.prefix);
+        if (options.json) {
+          console.log(JSON.stringify(report, null, 2));
+          return;
+        }
+        console.log(`prefix ${report.prefix}\n`);
+        console.log('queue        waiting  active  delayed  failed  completed');
+        for (const [name, c] of Object.entries(report.queues)) {
+          console.log(
+            `${name.padEnd(12)} ${String(c.waiting + c.prioritized).padStart(7)} ${String(c.active).padStart(7)} ${String(c.delayed).padStart(8)} ${String(c.failed).padStart(7)} ${String(c.completed).padStart(10)}`,
+          );
+        }
+        console.log('\nunit     state         last sync                 failures  pushes  awaiting');
+        for (const u of report.units) {
+          const state = u.unreachable
+            ? 'UNREACHABLE'
+            : u.syncing
+              ? 'syncing'
+              : (u.lastResult ?? 'never synced');
+          console.log(
+            `${String(u.unitId).padEnd(8)} ${state.padEnd(13)} ${(u.lastSyncIso ?? '-').padEnd(25)} ${String(u.failures).padStart(8)} ${String(u.pushes).padStart(7)} ${String(u.awaiting).padStart(9)}`,
+          );
+          if (u.unreachable && u.lastError) console.log(`         last error: ${u.lastError}`);
+        }
+      } finally {
+        await redis.quit().catch(() => {});
+      }
+    });
+}
+
+function printBooking(status: Awaited<ReturnType<typeof collectBookingStatus>>): void {
+  if (!status.record) {
+    console.log(`${status.key}: no record (never applied, or unknown)`);
+    return;
+  }
+  const r = status.record;
+  console.log(`${status.key}  ${r.status}  resource ${r.resource}  revision ${r.revision ?? '-'}`);
+  console.log(`window  ${r.validFromIso ?? '-'} → ${r.validToIso ?? '-'}   PIN ${r.pin ?? '-'}`);
+  for (const e of r.entries) {
+    const waiting = status.awaitingUnits.includes(e.unitId) ? 'waiting for sync' : 'on the unit';
+    console.log(
+      `  unit ${e.unitId}  ${e.action}  idNumber ${e.idNumber}  entry ${e.entryId ?? '?'}  ${waiting}`,
+    );
+  }
+  const last = status.events.at(-1);
+  if (last) console.log(`last event: ${last.state} at ${last.at}${last.reason ? ` (${last.reason})` : ''}`);
+}

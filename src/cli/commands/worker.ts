@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { startWorker } from '../../worker';
+import { type ConfigOption, cliConfig, cliLogger } from '../context';
+
+/** Signals that end the worker: SIGTERM (orchestrators, `docker stop`) and SIGINT (Ctrl-C). */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run the bookings and unit-sync workers until SIGTERM/SIGINT')
+    .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
+    .action(async (options: ConfigOption) => {
+      const config = cliConfig(options, { required: true });
+      const logger = cliLogger(config);
+      const worker = await startWorker({ config, logger });
+      let stopping = false;
+      for (const signal of STOP_SIGNALS) {
+        process.on(signal, () => {
+          if (stopping) {
+            logger.warn({ signal }, 'second signal: exiting without waiting for in-flight jobs');
+            process.exit(1);
+          }
+          stopping = true;
+          logger.info({ signal }, 'stopping: finishing in-flight jobs');
+          worker.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              logger.error({ err: error }, 'error while stopping');
+              process.exit(1);
+            },
+          );
+        });
+      }
+    });
+}

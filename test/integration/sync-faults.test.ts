@@ -1,0 +1,181 @@
+import { createUnitStore } from '../../src/store';
+import { type Engine, engineSeed, startEngine } from '../helpers/engine';
+import { waitFor } from '../helpers/wait-for';
+
+const ZONE = 'Europe/Stockholm';
+
+function booking(externalId: string, resource: string, overrides: Record<string, unknown> = {}) {
+  return {
+    source: 'pms',
+    externalId,
+    resource,
+    start: '2027-02-01T15:00:00+01:00',
+    end: '2027-02-03T11:00:00+01:00',
+    status: 'confirmed',
+    guest: { name: `Guest ${externalId}` },
+    ...overrides,
+  };
+}
+
+describe('sync engine under faults', () => {
+  let engine: Engine | undefined;
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+  });
+
+  it('an offline unit times out, is aborted, retried, reported unreachable, and synced once back; its neighbour is not held up', async () => {
+    engine = await startEngine({
+      resources: {
+        duo: {
+          timeZone: ZONE,
+          units: [
+            { unitId: 7001, action: 'R1' },
+            { unitId: 7002, action: 'R1' },
+          ],
+        },
+      },
+    });
+    const { sim } = engine;
+    sim.simulator.updateUnit(7001, { online: false });
+    await engine.enqueue([booking('OFF-1', 'duo')]);
+
+    // The online neighbour gets its entry while 7001 is still failing.
+    await waitFor(() => engine?.device(7002).length === 1, { description: 'entry on the online unit' });
+    const failed = await engine.waitForState('pms/OFF-1', 'failed');
+    expect(failed.units).toEqual([expect.objectContaining({ unitId: 7001, state: 'unreachable' })]);
+    expect(failed.reason).toMatch(/unit 7001 unreachable after 2 attempts/);
+    const state = await createUnitStore(engine.redis, engine.prefix).state(7001);
+    expect(state.unreachable).toBe(true);
+    expect(engine.device(7001)).toEqual([]);
+    const history = sim.simulator.unit(7001).sync.history;
+    expect(history.some((h) => h.state === 'TimedOut')).toBe(true);
+    // Abort before pushing again: no push ever answered AlreadyRunning because packets were left pending.
+    expect(sim.simulator.unit(7001).sync.pushesWhilePending).toBe(0);
+
+    sim.simulator.updateUnit(7001, { online: true });
+    const synced = await engine.waitForState('pms/OFF-1', 'synced', 20_000);
+    expect(synced.units.map((u) => u.unitId).sort()).toEqual([7001, 7002]);
+    expect(engine.device(7001)).toHaveLength(1);
+    expect((await createUnitStore(engine.redis, engine.prefix).state(7001)).unreachable).toBe(false);
+    expect(sim.simulator.unit(7001).sync.overlapViolations).toBe(0);
+  });
+
+  it('coalesces: 100 changes arriving during a slow sync reach the device with at most 3 pushes', async () => {
+    engine = await startEngine({
+      seed: engineSeed(2, 5),
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+    });
+    const { sim } = engine;
+    const queue = engine.worker?.bookingsQueue;
+    // A slow unit: the first sync is still running while all 100 changes are applied.
+    sim.simulator.updateUnit(7001, { packetLatencyMs: 1_500 });
+    await engine.enqueue([booking('C-0', 'room')]);
+    await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
+      description: 'first sync in progress',
+    });
+    await engine.enqueue(Array.from({ length: 100 }, (_, i) => booking(`C-${i + 1}`, 'room')));
+    await waitFor(async () => (await queue?.getCompletedCount()) === 101, {
+      description: 'all 101 events applied',
+    });
+    expect(sim.simulator.unit(7001).sync.history.length).toBe(1);
+    sim.simulator.updateUnit(7001, { packetLatencyMs: 5 });
+
+    await waitFor(() => engine?.device(7001).length === 101, {
+      timeoutMs: 30_000,
+      description: '101 entries on the device',
+    });
+    await waitFor(async () => {
+      const events = await engine?.outcomes();
+      return (
+        events && new Set(events.filter((e) => e.state === 'synced').map((e) => e.externalId)).size === 101
+      );
+    });
+    const unit = sim.simulator.unit(7001);
+    expect(unit.sync.history.length).toBeGreaterThanOrEqual(2);
+    expect(unit.sync.history.length).toBeLessThanOrEqual(3);
+    expect(unit.sync.overlapViolations).toBe(0);
+    expect(unit.rows.every((row) => row.syncState === 'Synced')).toBe(true);
+  });
+
+  it('a create whose answer was lost is adopted on retry: no duplicate entry, same PIN', async () => {
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+    });
+    engine.sim.simulator.setFaults([
+      { match: 'POST /v1/UnitIdEntries', dropRate: 1, dropPhase: 'after', count: 1 },
+    ]);
+    await engine.enqueue([
+      booking('LOST-1', 'room', { guest: { name: 'Lost Answer', phone: '+46709998877' } }),
+    ]);
+    const synced = await engine.waitForState('pms/LOST-1', 'synced');
+    const rows = engine.sim.simulator.unit(7001).rows;
+    expect(rows.filter((row) => row.idNumber === '+46709998877')).toHaveLength(1);
+    expect(engine.device(7001)).toHaveLength(1);
+    expect(engine.device(7001)[0]?.codeTag).toBe(synced.pin);
+    expect(engine.sim.simulator.callCount('POST /v1/UnitIdEntries')).toBe(2);
+  });
+
+  it('a hand-made entry holding the guest’s phone is never touched: the booking gets a synthetic idNumber', async () => {
+    const handMade = {
+      unitId: 7001,
+      idNumber: '+46705550000',
+      name: 'Caretaker',
+      description: 'hand-made',
+      action: 'R2',
+      codeTag: '271828',
+    };
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      seed: { ...engineSeed(4), idEntries: [handMade] },
+    });
+    await engine.enqueue([
+      booking('PHONE-1', 'room', { guest: { name: 'Same Phone', phone: '+46705550000' } }),
+    ]);
+    const synced = await engine.waitForState('pms/PHONE-1', 'synced');
+    const device = engine.device(7001);
+    expect(device).toHaveLength(2);
+    expect(device.find((e) => e.idNumber === '+46705550000')).toMatchObject({
+      action: 'R2',
+      codeTag: '271828',
+    });
+    const ours = device.find((e) => e.idNumber !== '+46705550000');
+    expect(ours?.idNumber).toMatch(/^fs/);
+    expect(ours?.codeTag).toBe(synced.pin);
+    expect(synced.pin).not.toBe('271828');
+  });
+
+  it('a storm of 429s and 10% 5xx: every booking lands exactly once, within the budget', async () => {
+    engine = await startEngine({
+      seed: engineSeed(4, 5),
+      resources: {
+        a: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] },
+        b: { timeZone: ZONE, units: [{ unitId: 7002, action: 'R1' }] },
+      },
+      config: { flexykey: { username: 'engine', requestBudget: { maxRequests: 200, perSeconds: 1 } } },
+    });
+    engine.sim.simulator.setFaults([
+      { match: '*', errorRate: 0.1, errorStatus: 503 },
+      { match: 'GET /v1/UnitSync/Status', errorRate: 0.3, errorStatus: 429, retryAfterSeconds: 1 },
+      { match: 'POST /v1/UnitIdEntries', errorRate: 0.2, errorStatus: 429, retryAfterSeconds: 1 },
+    ]);
+    const events = Array.from({ length: 40 }, (_, i) => booking(`S-${i}`, i % 2 === 0 ? 'a' : 'b'));
+    await engine.enqueue(events);
+    await waitFor(
+      async () => {
+        const outcomes = await engine?.outcomes();
+        return (
+          outcomes &&
+          new Set(outcomes.filter((e) => e.state === 'synced').map((e) => e.externalId)).size === 40
+        );
+      },
+      { timeoutMs: 60_000, description: '40 bookings synced through the storm' },
+    );
+    engine.sim.simulator.clearFaults();
+    const rows = [...engine.sim.simulator.unit(7001).rows, ...engine.sim.simulator.unit(7002).rows];
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((r) => `${r.unitId}/${r.idNumber}`)).size).toBe(40);
+    expect(engine.device(7001)).toHaveLength(20);
+    expect(engine.device(7002)).toHaveLength(20);
+  }, 90_000);
+});
