@@ -141,6 +141,14 @@ export function buildApp(simulator: Simulator, options: BuildAppOptions): Fastif
 
   const users = new WeakMap<FastifyRequest, SimUser>();
   const dropAfterHandling = new WeakSet<FastifyRequest>();
+  const delayed = new WeakMap<FastifyRequest, number>();
+
+  // Injected latency is served after the body was read, so a client that gives up while waiting has
+  // still delivered its request: like a slow real server, the change is made and only the answer is late.
+  app.addHook('preHandler', async (req) => {
+    const latencyMs = delayed.get(req);
+    if (latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  });
 
   // A fault with dropPhase 'after': the handler ran (the change is made), then the answer is lost.
   app.addHook('onSend', async (req, reply, payload) => {
@@ -158,7 +166,7 @@ export function buildApp(simulator: Simulator, options: BuildAppOptions): Fastif
     world.calls.record(callKey);
     if (world.faults.active) {
       const decision = world.faults.evaluate(callKey, config.path as string);
-      if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
+      if (decision.latencyMs > 0) delayed.set(req, decision.latencyMs);
       const outcome = decision.outcome;
       if (outcome?.type === 'drop' && outcome.phase === 'before') {
         reply.hijack();

@@ -60,7 +60,12 @@ const DEFINITIONS = new Map(SETTING_DEFINITIONS.map((d) => [d.setting, d]));
 const settingBodySchema = z.object({
   unitId: z.int().positive(),
   setting: z.string(),
-  params: z.string().max(50, 'must be at most 50 characters').nullable().optional(),
+  // FLEXYKEY: the type of params is not documented; a number (e.g. a relay number) is taken as its text.
+  params: z
+    .union([z.string(), z.number().transform(String)])
+    .pipe(z.string().max(50, 'must be at most 50 characters'))
+    .nullable()
+    .optional(),
   value: z.union([z.string(), z.number()]),
 });
 

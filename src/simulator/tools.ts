@@ -16,7 +16,10 @@ const idEntriesBody = z.object({
 const settingsBody = z.object({
   unitId: z.int().positive(),
   setting: z.string().min(1).nullable().optional(),
-  params: z.string().nullable().optional(),
+  params: z
+    .union([z.string(), z.number().transform(String)])
+    .nullable()
+    .optional(),
   unitSyncState: syncStateSchema,
 });
 
