@@ -165,6 +165,17 @@ export function createApplier(deps: ApplierDeps) {
         }
       };
 
+      /**
+       * Marks the unit as waiting for this booking's change BEFORE the call that makes it: the unit-sync
+       * confirmation reads the record and then checks this generation, so a change can never be
+       * announced as synced before it was pushed, and a crash right after the call still leaves the
+       * unit marked for a sync.
+       */
+      const changeComing = async (unitId: number) => {
+        unitsToSync.add(unitId);
+        await units.markAwaiting(unitId, record.key);
+      };
+
       for (const operation of plan.operations) {
         await applyOperation(operation);
       }
@@ -174,14 +185,13 @@ export function createApplier(deps: ApplierDeps) {
           case 'entry.delete': {
             const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
             if (entryId !== undefined) {
+              await changeComing(op.unitId);
               try {
                 count('DELETE /UnitIdEntries/{id}');
                 await flexykey.unitIdEntries.delete({ id: Number(entryId), unitId: op.unitId });
               } catch (error) {
                 if (!(error instanceof FlexyKeyNotFoundError)) throw error;
               }
-              unitsToSync.add(op.unitId);
-              await units.markAwaiting(op.unitId, record.key);
             }
             replaceEntry(op.unitId, undefined);
             await save();
@@ -193,6 +203,7 @@ export function createApplier(deps: ApplierDeps) {
           }
           case 'entry.update': {
             const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
+            if (op.needsSync) await changeComing(op.unitId);
             let row: UnitIdEntry;
             if (entryId === undefined) {
               row = await createEntry(op.entry);
@@ -216,19 +227,15 @@ export function createApplier(deps: ApplierDeps) {
               idNumber: op.previous.idNumber !== op.entry.idNumber ? op.previous.idNumber : undefined,
             };
             await units.release(op.unitId, record.key, released);
-            if (op.needsSync || row.syncState === 'Changed') {
-              unitsToSync.add(op.unitId);
-              await units.markAwaiting(op.unitId, record.key);
-            }
+            if (!op.needsSync && row.syncState === 'Changed') await changeComing(op.unitId);
             return;
           }
           case 'entry.create': {
+            await changeComing(op.unitId);
             const row = await createEntry(op.entry);
             replaceEntry(op.unitId, storedEntry(op.entry, row.id));
             await save();
             await units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber });
-            unitsToSync.add(op.unitId);
-            await units.markAwaiting(op.unitId, record.key);
             return;
           }
           case 'flexyBooking.delete': {

@@ -10,7 +10,12 @@ export const CONFIG_DEFAULTS = {
     requestBudget: { maxRequests: 10, perSeconds: 1 },
   },
   redis: { url: 'redis://127.0.0.1:6379', prefix: 'flexysync' },
-  queues: { bookings: { concurrency: 8 }, unitSync: { concurrency: 16 } },
+  queues: {
+    bookings: { concurrency: 8 },
+    unitSync: { concurrency: 16 },
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 30_000,
+  },
   sync: {
     pollIntervalMs: 2_500,
     statusCacheGuardMs: 2_000,
@@ -297,6 +302,10 @@ export const configFileSchema = section({
           {},
         ),
       ),
+      /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs return after it. */
+      lockDurationMs: int(1_000, 600_000, ' ms').default(CONFIG_DEFAULTS.queues.lockDurationMs),
+      /** How often workers look for jobs whose worker died (stalled jobs). */
+      stalledIntervalMs: int(1_000, 600_000, ' ms').default(CONFIG_DEFAULTS.queues.stalledIntervalMs),
     }).prefault({}),
   ),
   sync: nullAsAbsent(

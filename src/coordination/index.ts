@@ -1,2 +1,2 @@
-export { createLeaseManager, type Lease, type LeaseManager } from './lease';
+export { createLeaseManager, keepLeaseAlive, type Lease, type LeaseManager } from './lease';
 export { createRequestBudget, type RequestBudget, type RequestBudgetOptions } from './request-budget';

@@ -72,3 +72,21 @@ export function createLeaseManager(redis: Redis, keyPrefix: string): LeaseManage
     },
   };
 }
+
+/**
+ * Keeps a lease alive by extending it every third of its TTL until `stop()`; `held()` turns false as
+ * soon as an extension finds the lease lost, so long work can stop before it acts on stale ownership.
+ */
+export function keepLeaseAlive(lease: Lease, ttlMs: number): { held(): boolean; stop(): void } {
+  let held = true;
+  const timer = setInterval(() => {
+    lease.extend(ttlMs).then(
+      (stillHeld) => {
+        if (!stillHeld) held = false;
+      },
+      () => {},
+    );
+  }, ttlMs / 3);
+  timer.unref();
+  return { held: () => held, stop: () => clearInterval(timer) };
+}

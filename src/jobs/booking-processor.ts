@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DateTime } from 'luxon';
 import { type Applier, type IdNumberTakenError as IdNumberTaken, IdNumberTakenError } from '../applier';
-import type { LeaseManager } from '../coordination';
+import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import {
   type BookingEvent,
   bookingKey,
@@ -35,6 +35,8 @@ export interface BookingProcessorDeps {
   backoff: BackoffPolicy;
   /** How long a unit's hand-made entries, once read, are trusted before they are read again. */
   foreignScanTtlMs: number;
+  /** TTL of the per-booking lease, renewed while the event is applied. */
+  leaseTtlMs: number;
   now?: () => Date;
 }
 
@@ -106,12 +108,13 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     const key = bookingKey(event);
     const logger = deps.logger.child({ jobId: job.id, booking: key, source: event.source });
 
-    const lease = await deps.leases.tryAcquire(`booking:${key}`, 120_000);
+    const lease = await deps.leases.tryAcquire(`booking:${key}`, deps.leaseTtlMs);
     if (!lease) {
       // Another event of this booking is being applied; this one waits its turn.
       await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
       throw new DelayedError();
     }
+    const keepAlive = keepLeaseAlive(lease, deps.leaseTtlMs);
     try {
       return await applyEvent(job, event, key, logger);
     } catch (error) {
@@ -131,6 +134,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
     } finally {
+      keepAlive.stop();
       await lease.release().catch(() => {});
     }
   };
@@ -214,7 +218,10 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         lastEvent: order,
       },
     });
-    for (const unitId of result.unitsToSync) await deps.requestSync(unitId, `booking ${key}`);
+    // Also units marked by an earlier, interrupted attempt: their change is on the server but unpushed.
+    const awaiting = await deps.units.awaitingUnitsOf(key);
+    for (const unitId of new Set([...result.unitsToSync, ...awaiting]))
+      await deps.requestSync(unitId, `booking ${key}`);
     for (const note of plan.notes) logger.info({ note }, 'planner note');
 
     if (plan.desired) {
@@ -224,7 +231,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       logger.info({ operations: plan.operations.length, units: result.unitsToSync }, 'applied');
       return { key, outcome: 'applied', unitsToSync: result.unitsToSync, calls: result.calls };
     }
-    if ((await deps.units.awaitingUnitsOf(key)).length === 0) {
+    if (awaiting.length === 0) {
       // Nothing was on any unit (or its removal is already confirmed): access is gone now.
       await deps.publishOutcome(result.record, 'revoked', { units: [] });
     }

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { LeaseManager } from '../coordination';
+import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import type { FlexyKeyClient, UnitIdEntry } from '../flexykey';
 import type { Logger } from '../logging';
 import type { BookingStore, UnitStore } from '../store';
@@ -27,6 +27,8 @@ export interface UnitSyncProcessorDeps {
   retry: UnitSyncRetryPolicy;
   /** Asks for one more sync of the unit (rows changed while this one ran). */
   requestSync: (unitId: number, reason: string) => Promise<void>;
+  /** TTL of the per-unit lease, renewed while the sync runs; a crashed holder frees the unit after it. */
+  leaseTtlMs: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
 }
@@ -51,7 +53,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
   const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? (() => new Date());
-  const leaseTtlMs = Math.max(30_000, deps.timing.pollIntervalMs * 4);
+  const leaseTtlMs = deps.leaseTtlMs;
 
   return async function processUnitSync(job: Job, token?: string): Promise<UnitSyncJobResult> {
     const payload = unitSyncPayloadSchema.safeParse(job.data);
@@ -65,17 +67,10 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       await job.moveToDelayed(Date.now() + Math.min(deps.timing.pollIntervalMs, 5_000), token);
       throw new DelayedError();
     }
-    let owner = true;
-    const keepAlive = setInterval(() => {
-      lease.extend(leaseTtlMs).then(
-        (held) => {
-          if (!held) owner = false;
-        },
-        () => {},
-      );
-    }, leaseTtlMs / 3);
-
+    const keepAlive = keepLeaseAlive(lease, leaseTtlMs);
     try {
+      // Announcements a process that died mid-confirmation left behind.
+      await announce(await deps.units.pendingAnnouncements());
       const snapshot = await deps.units.awaiting(unitId);
       await deps.units.updateState(unitId, { syncing: true, progressPercent: 0 });
       let outcome: SyncOutcome;
@@ -85,7 +80,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           logger,
           sleep,
           now: () => now().getTime(),
-          stillOwner: () => owner,
+          stillOwner: () => keepAlive.held(),
           onProgress: async (status) => {
             const percent = status.progressPercent ?? 0;
             await job.updateProgress({ unitId, percent, state: status.state });
@@ -155,15 +150,17 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
     } finally {
-      clearInterval(keepAlive);
+      keepAlive.stop();
       await deps.units.updateState(unitId, { syncing: false }).catch(() => {});
       await lease.release().catch(() => {});
     }
   };
 
   /**
-   * Confirms, from the server's rows, which waiting bookings' changes the unit now holds; clears them
-   * (unless they changed again meanwhile) and announces bookings that no unit waits for any more.
+   * Confirms, from the server's rows, which waiting bookings' changes the unit now holds, clears them
+   * (unless they changed again meanwhile) and announces the bookings no unit waits for any more. Its
+   * record is read before its generation is checked: the applier bumps the generation before it
+   * changes anything, so an unchanged generation means the record read is what was pushed.
    */
   async function confirm(unitId: number, snapshot: ReadonlyMap<string, string>, logger: Logger) {
     if (snapshot.size === 0) return { confirmed: 0, stillWaiting: false };
@@ -177,27 +174,44 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     const confirmed = new Map<string, string>();
     for (const [bookingKey, generation] of snapshot) {
       const record = await deps.bookings.get(bookingKey);
+      if ((await deps.units.awaitingGeneration(unitId, bookingKey)) !== generation) continue;
       const entry = record?.entries.find((e) => e.unitId === unitId);
       const arrived = entry
         ? entry.entryId !== undefined && isSynced(byId.get(String(entry.entryId)))
         : !deletionsPending;
       if (arrived) confirmed.set(bookingKey, generation);
     }
+    // Noted before clearing, so a crash between clearing and announcing still announces (at least once).
+    await deps.units.noteToAnnounce([...confirmed.keys()]);
     const cleared = await deps.units.clearAwaiting(unitId, confirmed);
-    for (const bookingKey of cleared) {
-      if ((await deps.units.awaitingUnitsOf(bookingKey)).length > 0) continue;
-      const record = await deps.bookings.get(bookingKey);
-      if (!record) continue;
-      if (record.entries.length === 0) {
-        await deps.publishOutcome(record, 'revoked', { units: [{ unitId, state: 'removed' }] });
-      } else {
-        await deps.publishOutcome(record, 'synced');
-      }
-    }
+    await announce([...confirmed.keys()], unitId);
     if (confirmed.size < snapshot.size) {
       logger.info({ waiting: snapshot.size - confirmed.size }, 'some rows are not synced yet');
     }
     return { confirmed: cleared.length, stillWaiting: confirmed.size < snapshot.size };
+  }
+
+  /**
+   * Announces each booking that no unit waits for any more — synced, or revoked when nothing of it is
+   * left — once: concurrent confirmations of its units race to the same check, and only a booking
+   * still noted is announced. `unitId` names the unit that confirmed last, for a revocation.
+   */
+  async function announce(bookingKeys: readonly string[], unitId?: number): Promise<void> {
+    for (const bookingKey of bookingKeys) {
+      if ((await deps.units.awaitingUnitsOf(bookingKey)).length > 0) continue;
+      if (!(await deps.units.isToAnnounce(bookingKey))) continue;
+      const record = await deps.bookings.get(bookingKey);
+      if (record) {
+        if (record.entries.length === 0) {
+          await deps.publishOutcome(record, 'revoked', {
+            units: unitId === undefined ? [] : [{ unitId, state: 'removed' }],
+          });
+        } else {
+          await deps.publishOutcome(record, 'synced');
+        }
+      }
+      await deps.units.announced(bookingKey);
+    }
   }
 
   async function reportUnreachable(unitId: number, reason: string) {

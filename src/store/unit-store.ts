@@ -125,6 +125,11 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return new Map(Object.entries(await redis.hgetall(keys.unitAwaiting(unitId))));
     },
 
+    /** The generation the booking waits with on the unit, or null when it does not wait there. */
+    async awaitingGeneration(unitId: number, bookingKey: string): Promise<string | null> {
+      return redis.hget(keys.unitAwaiting(unitId), bookingKey);
+    },
+
     async isAwaiting(unitId: number, bookingKey: string): Promise<boolean> {
       return (await redis.hexists(keys.unitAwaiting(unitId), bookingKey)) === 1;
     },
@@ -144,6 +149,24 @@ export function createUnitStore(redis: Redis, prefix: string) {
         await pipeline.exec();
       }
       return cleared;
+    },
+
+    /** Notes bookings to announce once no unit waits for them; survives a crash until `announced`. */
+    async noteToAnnounce(bookingKeys: readonly string[]): Promise<void> {
+      if (bookingKeys.length > 0) await redis.sadd(keys.toAnnounce, ...bookingKeys);
+    },
+
+    async isToAnnounce(bookingKey: string): Promise<boolean> {
+      return (await redis.sismember(keys.toAnnounce, bookingKey)) === 1;
+    },
+
+    async announced(bookingKey: string): Promise<void> {
+      await redis.srem(keys.toAnnounce, bookingKey);
+    },
+
+    /** Up to `count` bookings still to announce (left by a process that died mid-confirmation). */
+    async pendingAnnouncements(count = 100): Promise<string[]> {
+      return redis.srandmember(keys.toAnnounce, count);
     },
 
     /** Units where a change of the booking has not arrived yet. */

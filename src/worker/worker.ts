@@ -123,6 +123,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     randomInt: options.randomInt ?? randomInt,
     backoff: config.sync.backoff,
     foreignScanTtlMs: 15 * 60_000,
+    leaseTtlMs: config.queues.lockDurationMs,
     now,
   });
   const unitSyncProcessor = createUnitSyncProcessor({
@@ -143,6 +144,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       unreachableRetryMs: config.sync.unreachableRetryMs,
     },
     requestSync,
+    leaseTtlMs: config.queues.lockDurationMs,
     now,
   });
 
@@ -150,11 +152,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     connection: workerConnection,
     prefix,
     concurrency: config.queues.bookings.concurrency,
+    lockDuration: config.queues.lockDurationMs,
+    stalledInterval: config.queues.stalledIntervalMs,
+    // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
+    maxStalledCount: 10,
   });
   const unitSyncWorker = new Worker(UNIT_SYNC_QUEUE, unitSyncProcessor, {
     connection: workerConnection,
     prefix,
     concurrency: config.queues.unitSync.concurrency,
+    lockDuration: config.queues.lockDurationMs,
+    stalledInterval: config.queues.stalledIntervalMs,
+    // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
+    maxStalledCount: 10,
   });
   for (const worker of [bookingWorker, unitSyncWorker]) {
     worker.on('error', (error) => logger.error({ err: error.message, queue: worker.name }, 'worker error'));

@@ -65,7 +65,12 @@ describe('defaults', () => {
       requestBudget: { maxRequests: 10, perSeconds: 1 },
     });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'flexysync' });
-    expect(config.queues).toEqual({ bookings: { concurrency: 8 }, unitSync: { concurrency: 16 } });
+    expect(config.queues).toEqual({
+      bookings: { concurrency: 8 },
+      unitSync: { concurrency: 16 },
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+    });
     expect(config.sync).toEqual({
       pollIntervalMs: 2500,
       statusCacheGuardMs: 2000,

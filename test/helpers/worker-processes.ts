@@ -1,0 +1,49 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+}
+
+/** Writes the configuration to a temporary YAML file, as an operator would. */
+export function writeConfigFile(configInput: Record<string, unknown>): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'flexysync-test-')), 'flexysync.yaml');
+  writeFileSync(file, stringify(configInput));
+  return file;
+}
+
+/** Starts `flexysync worker` as a real child process (through tsx). */
+export function spawnWorker(configFile: string, env: Record<string, string>): WorkerProcess {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
+    env: { ...process.env, ...env, FLEXYSYNC_CONFIG: configFile, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { child, output: () => output };
+}
+
+/** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). Resolves with the exit code. */
+export function stopWorker(worker: WorkerProcess, graceMs = 15_000): Promise<number | null> {
+  const { child } = worker;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
+}
