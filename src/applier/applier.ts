@@ -125,9 +125,13 @@ export function createApplier(deps: ApplierDeps) {
             : {}),
         updatedIso: deps.now().toISOString(),
       };
+      let finishing = false;
+      let indexed = previous !== undefined;
       const save = async () => {
         record.updatedIso = deps.now().toISOString();
-        await bookings.put(record);
+        if (finishing) record.applying = false;
+        await bookings.put(record, { indexed });
+        indexed = true;
       };
       const unitsToSync = new Set<number>();
       const replaceEntry = (unitId: number, entry: StoredEntry | undefined) => {
@@ -136,8 +140,27 @@ export function createApplier(deps: ApplierDeps) {
         record.entries.sort((a, b) => a.unitId - b.unitId);
       };
 
-      // Write-ahead: the PIN and window are durable before anything reaches the server.
-      await save();
+      /**
+       * Units whose synced data the plan changes. They are marked as waiting for this booking before any
+       * call, together with the write-ahead save of the PIN and window (so a retry never draws another
+       * PIN): the unit-sync confirmation reads the record and then checks the mark's generation, so a
+       * change is never announced before it was pushed, and a crash after a call still leaves the unit
+       * marked for a sync.
+       */
+      for (const op of plan.operations) {
+        if (
+          op.kind === 'entry.create' ||
+          op.kind === 'entry.delete' ||
+          (op.kind === 'entry.update' && op.needsSync)
+        ) {
+          unitsToSync.add(op.unitId);
+        }
+      }
+      record.applying = plan.operations.length > 0;
+      await Promise.all([
+        save(),
+        ...[...unitsToSync].map((unitId) => units.markAwaiting(unitId, record.key)),
+      ]);
 
       const findOwnRow = async (unitId: number, idNumber: string): Promise<UnitIdEntry | undefined> => {
         count('GET /UnitIdEntries');
@@ -165,18 +188,14 @@ export function createApplier(deps: ApplierDeps) {
         }
       };
 
-      /**
-       * Marks the unit as waiting for this booking's change BEFORE the call that makes it: the unit-sync
-       * confirmation reads the record and then checks this generation, so a change can never be
-       * announced as synced before it was pushed, and a crash right after the call still leaves the
-       * unit marked for a sync.
-       */
       const changeComing = async (unitId: number) => {
         unitsToSync.add(unitId);
         await units.markAwaiting(unitId, record.key);
       };
 
-      for (const operation of plan.operations) {
+      for (const [index, operation] of plan.operations.entries()) {
+        // The last operation's own save (after its call) also records that the plan went through.
+        if (index === plan.operations.length - 1) finishing = true;
         await applyOperation(operation);
       }
 
@@ -185,7 +204,6 @@ export function createApplier(deps: ApplierDeps) {
           case 'entry.delete': {
             const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
             if (entryId !== undefined) {
-              await changeComing(op.unitId);
               try {
                 count('DELETE /UnitIdEntries/{id}');
                 await flexykey.unitIdEntries.delete({ id: Number(entryId), unitId: op.unitId });
@@ -194,16 +212,17 @@ export function createApplier(deps: ApplierDeps) {
               }
             }
             replaceEntry(op.unitId, undefined);
-            await save();
-            await units.release(op.unitId, record.key, {
-              code: op.previous.codeTag,
-              idNumber: op.previous.idNumber,
-            });
+            await Promise.all([
+              save(),
+              units.release(op.unitId, record.key, {
+                code: op.previous.codeTag,
+                idNumber: op.previous.idNumber,
+              }),
+            ]);
             return;
           }
           case 'entry.update': {
             const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
-            if (op.needsSync) await changeComing(op.unitId);
             let row: UnitIdEntry;
             if (entryId === undefined) {
               row = await createEntry(op.entry);
@@ -231,11 +250,12 @@ export function createApplier(deps: ApplierDeps) {
             return;
           }
           case 'entry.create': {
-            await changeComing(op.unitId);
             const row = await createEntry(op.entry);
             replaceEntry(op.unitId, storedEntry(op.entry, row.id));
-            await save();
-            await units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber });
+            await Promise.all([
+              save(),
+              units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber }),
+            ]);
             return;
           }
           case 'flexyBooking.delete': {

@@ -1,2 +1,3 @@
 export { createLeaseManager, keepLeaseAlive, type Lease, type LeaseManager } from './lease';
+export { type LuaScript, luaScript, runScript } from './lua-script';
 export { createRequestBudget, type RequestBudget, type RequestBudgetOptions } from './request-budget';

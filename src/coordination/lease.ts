@@ -1,21 +1,22 @@
 import type { Redis } from 'ioredis';
+import { luaScript, runScript } from './lua-script';
 
-const ACQUIRE = `
+const ACQUIRE = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return nil end
 local fence = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], tostring(fence), 'PX', ARGV[1])
 return fence
-`;
+`);
 
-const EXTEND = `
+const EXTEND = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
-`;
+`);
 
-const RELEASE = `
+const RELEASE = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`;
+`);
 
 /** A held lease: `fence` grows with every acquisition of the same name, so a stale holder can tell. */
 export interface Lease {
@@ -49,20 +50,22 @@ export function createLeaseManager(redis: Redis, keyPrefix: string): LeaseManage
   return {
     async tryAcquire(name, ttlMs) {
       const key = leaseKey(name);
-      const fence = (await redis.eval(ACQUIRE, 2, key, fenceKey(name), Math.ceil(ttlMs))) as number | null;
+      const fence = (await runScript(redis, ACQUIRE, [key, fenceKey(name)], [Math.ceil(ttlMs)])) as
+        | number
+        | null;
       if (fence === null) return null;
       const token = String(fence);
       return {
         name,
         fence,
         async extend(ms) {
-          return Number(await redis.eval(EXTEND, 1, key, token, Math.ceil(ms))) === 1;
+          return Number(await runScript(redis, EXTEND, [key], [token, Math.ceil(ms)])) === 1;
         },
         async isHeld() {
           return (await redis.get(key)) === token;
         },
         async release() {
-          await redis.eval(RELEASE, 1, key, token);
+          await runScript(redis, RELEASE, [key], [token]);
         },
       };
     },

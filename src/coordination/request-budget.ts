@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { luaScript, runScript } from './lua-script';
 
 /**
  * GCRA (generic cell rate algorithm) over one Redis key, so every process shares one budget with O(1)
@@ -10,7 +11,7 @@ import type { Redis } from 'ioredis';
  *
  * Returns 0 when the request may go now, else the milliseconds to wait before asking again.
  */
-const TRY_ACQUIRE = `
+const TRY_ACQUIRE = luaScript(`
 local pause = redis.call('PTTL', KEYS[2])
 if pause > 0 then return pause end
 local t = redis.call('TIME')
@@ -24,13 +25,13 @@ local allowAt = newTat - window
 if allowAt > now then return math.ceil(allowAt - now) end
 redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now) + 1)
 return 0
-`;
+`);
 
-const PAUSE = `
+const PAUSE = luaScript(`
 local current = redis.call('PTTL', KEYS[1])
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1]) end
 return 1
-`;
+`);
 
 export interface RequestBudgetOptions {
   redis: Redis;
@@ -69,7 +70,7 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
   const sleep = options.sleep ?? defaultSleep;
 
   const tryAcquire = async (): Promise<number> =>
-    Number(await options.redis.eval(TRY_ACQUIRE, 2, budgetKey, pauseKey, interval, options.perMs));
+    Number(await runScript(options.redis, TRY_ACQUIRE, [budgetKey, pauseKey], [interval, options.perMs]));
 
   return {
     tryAcquire,
@@ -83,7 +84,7 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
     },
     async pauseFor(ms: number) {
       if (!(ms > 0)) return;
-      await options.redis.eval(PAUSE, 1, pauseKey, Math.ceil(ms), randomUUID());
+      await runScript(options.redis, PAUSE, [pauseKey], [Math.ceil(ms), randomUUID()]);
     },
   };
 }

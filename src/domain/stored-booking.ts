@@ -57,6 +57,11 @@ export const storedBookingSchema = z.object({
    * planner does not read it.
    */
   lastEvent: z.object({ at: z.number(), jobId: z.string().optional() }).optional(),
+  /**
+   * True from the write-ahead save until every operation of the latest plan went through: while set,
+   * the booking is never announced as synced (a unit may hold only part of the change).
+   */
+  applying: z.boolean().optional(),
   updatedIso: z.string().min(1),
 });
 export type StoredBooking = z.output<typeof storedBookingSchema>;

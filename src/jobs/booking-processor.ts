@@ -48,6 +48,8 @@ export interface BookingJobResult {
   calls?: Record<string, number>;
 }
 
+const SCANNED_MEMO_MS = 60_000;
+
 /** Where this job stands in the order of events of one booking: the order they were enqueued in. */
 function jobOrder(job: Job): { at: number; jobId?: string } {
   return { at: job.timestamp, ...(job.id ? { jobId: job.id } : {}) };
@@ -88,6 +90,8 @@ function withTaken(usage: UnitsInUse, taken: ReadonlyMap<number, ReadonlySet<str
  */
 export function createBookingProcessor(deps: BookingProcessorDeps) {
   const now = deps.now ?? (() => new Date());
+  /** Units this process recently saw scanned (saves a Redis read per booking; the scan TTL is far longer). */
+  const scannedUntil = new Map<number, number>();
 
   return async function processBooking(job: Job, token?: string): Promise<BookingJobResult> {
     const parsed = parseBookingEvent(job.data);
@@ -220,20 +224,27 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     });
     // Also units marked by an earlier, interrupted attempt: their change is on the server but unpushed.
     const awaiting = await deps.units.awaitingUnitsOf(key);
-    for (const unitId of new Set([...result.unitsToSync, ...awaiting]))
-      await deps.requestSync(unitId, `booking ${key}`);
+    await Promise.all(
+      [...new Set([...result.unitsToSync, ...awaiting])].map((unitId) =>
+        deps.requestSync(unitId, `booking ${key}`),
+      ),
+    );
     for (const note of plan.notes) logger.info({ note }, 'planner note');
 
+    // Unit confirmations that ran while the record was still `applying` left the announcement to us.
     if (plan.desired) {
       await deps.publishOutcome(result.record, 'applied');
-      if ((await deps.units.awaitingUnitsOf(key)).length === 0)
+      if (awaiting.length === 0 && (await deps.units.awaitingUnitsOf(key)).length === 0) {
         await deps.publishOutcome(result.record, 'synced');
+        await deps.units.announced(key);
+      }
       logger.info({ operations: plan.operations.length, units: result.unitsToSync }, 'applied');
       return { key, outcome: 'applied', unitsToSync: result.unitsToSync, calls: result.calls };
     }
-    if (awaiting.length === 0) {
+    if ((await deps.units.awaitingUnitsOf(key)).length === 0) {
       // Nothing was on any unit (or its removal is already confirmed): access is gone now.
       await deps.publishOutcome(result.record, 'revoked', { units: [] });
+      await deps.units.announced(key);
     }
     logger.info({ operations: plan.operations.length }, 'access removal applied');
     return { key, outcome: 'revoked', unitsToSync: result.unitsToSync, calls: result.calls };
@@ -241,13 +252,19 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
 
   /** Reads each unit's hand-made entries once per TTL so new PINs and idNumbers never collide with them. */
   async function scanForeignEntries(unitIds: readonly number[]): Promise<void> {
-    for (const unitId of unitIds) {
-      if (await deps.units.wasScanned(unitId)) continue;
+    const unknown = unitIds.filter((unitId) => (scannedUntil.get(unitId) ?? 0) <= Date.now());
+    const scanned = await Promise.all(unknown.map((unitId) => deps.units.wasScanned(unitId)));
+    for (const [index, unitId] of unknown.entries()) {
+      if (scanned[index]) {
+        scannedUntil.set(unitId, Date.now() + Math.min(SCANNED_MEMO_MS, deps.foreignScanTtlMs));
+        continue;
+      }
       const rows = await deps.flexykey.unitIdEntries.listAll({ unitId });
       const foreign = rows
         .filter((row) => row.syncState !== 'PendingDelete' && !deps.isOwnedDescription(row.description))
         .map((row) => ({ code: row.codeTag ?? undefined, idNumber: row.idNumber }));
       await deps.units.recordForeign(unitId, foreign, deps.foreignScanTtlMs);
+      scannedUntil.set(unitId, Date.now() + Math.min(SCANNED_MEMO_MS, deps.foreignScanTtlMs));
     }
   }
 }

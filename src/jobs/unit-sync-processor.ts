@@ -201,6 +201,8 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       if ((await deps.units.awaitingUnitsOf(bookingKey)).length > 0) continue;
       if (!(await deps.units.isToAnnounce(bookingKey))) continue;
       const record = await deps.bookings.get(bookingKey);
+      // Still being applied: the bookings job announces it when it finishes (see applyPlan).
+      if (record?.applying) continue;
       if (record) {
         if (record.entries.length === 0) {
           await deps.publishOutcome(record, 'revoked', {

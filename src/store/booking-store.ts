@@ -30,13 +30,14 @@ export function createBookingStore(redis: Redis, prefix: string) {
       if (!parsed.success) throw new CorruptRecordError(keys.booking(bookingKey), parsed.error.message);
       return parsed.data;
     },
-    async put(record: StoredBooking): Promise<void> {
-      const valid = storedBookingSchema.parse(record);
-      await redis
-        .multi()
-        .set(keys.booking(valid.key), JSON.stringify(valid))
-        .sadd(keys.bookingsIndex, valid.key)
-        .exec();
+    /**
+     * Writes a record built by our own typed code (records are validated where they are read back).
+     * `indexed: true` skips adding the key to the bookings index, for a record known to be there.
+     */
+    async put(record: StoredBooking, { indexed = false }: { indexed?: boolean } = {}): Promise<void> {
+      const writes: Promise<unknown>[] = [redis.set(keys.booking(record.key), JSON.stringify(record))];
+      if (!indexed) writes.push(redis.sadd(keys.bookingsIndex, record.key));
+      await Promise.all(writes);
     },
     async delete(bookingKey: string): Promise<void> {
       await redis.multi().del(keys.booking(bookingKey)).srem(keys.bookingsIndex, bookingKey).exec();

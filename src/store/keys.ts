@@ -17,7 +17,6 @@ export function storeKeys(prefix: string) {
     unitAwaiting: (unitId: number) => `${prefix}:unit:{${unitId}}:awaiting`,
     /** Hash: last sync outcome, reachability and counters of the unit. */
     unitState: (unitId: number) => `${prefix}:unit:{${unitId}}:state`,
-    generation: `${prefix}:generation`,
     /** Set: bookings that may have become fully synced and must be announced (at least once). */
     toAnnounce: `${prefix}:to-announce`,
   };

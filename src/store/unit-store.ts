@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { luaScript, runScript } from '../coordination';
 import type { UnitsInUse, UnitUsage } from '../planner';
 import { FOREIGN_OWNER, storeKeys } from './keys';
 
@@ -7,7 +9,7 @@ import { FOREIGN_OWNER, storeKeys } from './keys';
  * Deletes hash fields only while they still hold the value the caller saw (compare-and-delete);
  * returns the fields it deleted.
  */
-const HDEL_IF_EQUAL = `
+const HDEL_IF_EQUAL = luaScript(`
 local removed = {}
 for i = 1, #ARGV, 2 do
   if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
@@ -16,7 +18,15 @@ for i = 1, #ARGV, 2 do
   end
 end
 return removed
-`;
+`);
+
+/** One round trip for the three writes that say "this unit waits for this booking's change". */
+const MARK_AWAITING = luaScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[3])
+return 1
+`);
 
 export const unitStateSchema = z.object({
   /** Outcome of the last sync attempt. */
@@ -91,7 +101,12 @@ export function createUnitStore(redis: Redis, prefix: string) {
     async release(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
       const fields = claimFields(claim);
       if (fields.length === 0) return;
-      await redis.eval(HDEL_IF_EQUAL, 1, keys.unitClaims(unitId), ...fields.flatMap((f) => [f, owner]));
+      await runScript(
+        redis,
+        HDEL_IF_EQUAL,
+        [keys.unitClaims(unitId)],
+        fields.flatMap((f) => [f, owner]),
+      );
     },
 
     /** Records hand-made entries of a unit (read from the API) so new codes never collide with them. */
@@ -109,15 +124,18 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return (await redis.exists(keys.unitScanned(unitId))) === 1;
     },
 
-    /** Notes that a change of `bookingKey` still has to reach the unit; returns its generation. */
-    async markAwaiting(unitId: number, bookingKey: string): Promise<number> {
-      const generation = await redis.incr(keys.generation);
-      await redis
-        .multi()
-        .hset(keys.unitAwaiting(unitId), bookingKey, String(generation))
-        .sadd(keys.units, String(unitId))
-        .exec();
-      await redis.sadd(keys.bookingAwaitingUnits(bookingKey), String(unitId));
+    /**
+     * Notes that a change of `bookingKey` still has to reach the unit. The generation is a fresh token:
+     * confirmation only ever compares it for equality, to tell a later change from the one it saw.
+     */
+    async markAwaiting(unitId: number, bookingKey: string): Promise<string> {
+      const generation = randomUUID();
+      await runScript(
+        redis,
+        MARK_AWAITING,
+        [keys.unitAwaiting(unitId), keys.units, keys.bookingAwaitingUnits(bookingKey)],
+        [bookingKey, generation, String(unitId)],
+      );
       return generation;
     },
 
@@ -141,7 +159,7 @@ export function createUnitStore(redis: Redis, prefix: string) {
     async clearAwaiting(unitId: number, snapshot: ReadonlyMap<string, string>): Promise<string[]> {
       if (snapshot.size === 0) return [];
       const args = [...snapshot].flatMap(([bookingKey, generation]) => [bookingKey, generation]);
-      const cleared = (await redis.eval(HDEL_IF_EQUAL, 1, keys.unitAwaiting(unitId), ...args)) as string[];
+      const cleared = (await runScript(redis, HDEL_IF_EQUAL, [keys.unitAwaiting(unitId)], args)) as string[];
       if (cleared.length > 0) {
         const pipeline = redis.pipeline();
         for (const bookingKey of cleared)

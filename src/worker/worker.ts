@@ -54,15 +54,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     );
   }
 
-  // Workers block on Redis and must retry forever; the store connection is for short commands.
+  // Workers block on Redis and must retry forever. Queues get their own connection; the stores' one
+  // pipelines automatically, so the commands a job issues together travel in one round trip.
   const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  for (const connection of [workerConnection, redis]) {
+  const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  for (const connection of [workerConnection, redis, storeRedis]) {
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   }
 
   const budget = createRequestBudget({
-    redis,
+    redis: storeRedis,
     key: `${prefix}:budget:flexykey`,
     maxRequests: config.flexykey.requestBudget.maxRequests,
     perMs: config.flexykey.requestBudget.perSeconds * 1_000,
@@ -87,10 +89,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
   });
 
-  const bookings = createBookingStore(redis, prefix);
-  const units = createUnitStore(redis, prefix);
-  const leases = createLeaseManager(redis, prefix);
-  const publishOutcome = createOutcomePublisher(createOutcomeStream({ redis, prefix }), {
+  const bookings = createBookingStore(storeRedis, prefix);
+  const units = createUnitStore(storeRedis, prefix);
+  const leases = createLeaseManager(storeRedis, prefix);
+  const publishOutcome = createOutcomePublisher(createOutcomeStream({ redis: storeRedis, prefix }), {
     includePin: config.events.includePin,
     now,
   });
@@ -195,7 +197,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         await bounded(Promise.all([bookingWorker.close(), unitSyncWorker.close()]));
         await bounded(Promise.all([bookingsQueue.close(), unitSyncQueue.close()]));
         await flexykey.close();
-        await Promise.all([workerConnection.quit().catch(() => {}), redis.quit().catch(() => {})]);
+        await Promise.all([workerConnection, redis, storeRedis].map((c) => c.quit().catch(() => {})));
         logger.info('worker stopped');
       })();
       return closing;
