@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { ENV, type FlexysyncConfig, loadConfig, parseConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
 
@@ -23,3 +24,51 @@ export function cliLogger(config?: FlexysyncConfig): Logger {
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
+
+/** How often a short-lived command tries to (re)connect to Redis before it gives up. */
+const CLI_REDIS_CONNECT_ATTEMPTS = 3;
+
+/** Raised when a command cannot reach Redis; the message names where it looked (never its password). */
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError';
+}
+
+/**
+ * Connects for a command that runs once (enqueue, status). Unlike the worker, which waits for Redis
+ * for as long as it takes, a command gives up after a few attempts and says why: ioredis and BullMQ
+ * would otherwise retry forever and the command would hang with no explanation.
+ */
+export async function connectCliRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: CLI_REDIS_CONNECT_ATTEMPTS,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => (times > CLI_REDIS_CONNECT_ATTEMPTS ? null : Math.min(times * 200, 1_000)),
+  });
+  let lastError: unknown;
+  // Every failed attempt emits 'error'; only the last one is reported, once.
+  redis.on('error', (error) => {
+    lastError = error;
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('end', () => reject(lastError ?? new Error('connection closed')));
+    });
+  } catch (error) {
+    redis.disconnect();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisUnreachableError(`cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`);
+  }
+  return redis;
+}
+
+/** The Redis URL without its password, for messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable Redis URL)';
+  }
+}

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { createBookingsQueue, enqueueBookings } from '../../jobs';
-import { type ConfigOption, cliConfig, EXIT } from '../context';
+import { type ConfigOption, cliConfig, connectCliRedis, EXIT } from '../context';
 
 interface EnqueueOptions extends ConfigOption {
   json?: boolean;
@@ -39,7 +38,7 @@ export function registerEnqueueCommand(program: Command): void {
         return;
       }
       const config = cliConfig(options, { required: false });
-      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+      const redis = await connectCliRedis(config.redis.url);
       const queue = createBookingsQueue(redis, config.redis.prefix);
       try {
         const result = await enqueueBookings(queue, events);
@@ -58,7 +57,7 @@ export function registerEnqueueCommand(program: Command): void {
           result.rejected.length === 0 ? EXIT.ok : result.accepted.length > 0 ? EXIT.partial : EXIT.failure;
       } finally {
         await queue.close();
-        await redis.quit().catch(() => {});
+        await redis.quit().catch(() => redis.disconnect());
       }
     });
 }

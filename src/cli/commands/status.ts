@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { collectBookingStatus, collectStatus } from '../../status';
-import { type ConfigOption, cliConfig, EXIT } from '../context';
+import { type ConfigOption, cliConfig, connectCliRedis, EXIT } from '../context';
 
 interface StatusOptions extends ConfigOption {
   booking?: string;
@@ -22,7 +21,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: StatusOptions) => {
       const config = cliConfig(options, { required: false });
-      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+      const redis = await connectCliRedis(config.redis.url);
       try {
         if (options.booking) {
           const status = await collectBookingStatus(redis, config.redis.prefix, options.booking, {
@@ -58,7 +57,7 @@ export function registerStatusCommand(program: Command): void {
           if (u.unreachable && u.lastError) console.log(`         last error: ${u.lastError}`);
         }
       } finally {
-        await redis.quit().catch(() => {});
+        await redis.quit().catch(() => redis.disconnect());
       }
     });
 }

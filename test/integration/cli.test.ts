@@ -1,0 +1,357 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BOOKING_JOB, BOOKINGS_QUEUE } from '../../src/jobs';
+import { findFreePort } from '../../src/redis';
+import { type Engine, startEngine } from '../helpers/engine';
+import { deleteKeysWithPrefix, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis';
+import { writeConfigFile } from '../helpers/worker-processes';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'src/cli/main.ts');
+const ZONE = 'Europe/Stockholm';
+const RESOURCES = { 'flat-1': { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } };
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Variables a developer's shell may have set that would change what the CLI under test does. */
+const INHERITED_OUT = [
+  'REDIS_URL',
+  'FLEXYSYNC_CONFIG',
+  'FLEXYKEY_BASE_URL',
+  'FLEXYKEY_USERNAME',
+  'FLEXYKEY_PASSWORD',
+  'FLEXYKEY_PASSWORD_FILE',
+  'LOG_LEVEL',
+];
+
+/** Runs `flexysync <args>` as a real process (through tsx), with a deadline. */
+function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of INHERITED_OUT) delete env[name];
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdin.end(options.input ?? '');
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`flexysync ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function event(externalId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    source: 'pms',
+    externalId,
+    resource: 'flat-1',
+    start: '2027-01-10T15:00:00+01:00',
+    end: '2027-01-12T11:00:00+01:00',
+    status: 'confirmed',
+    guest: { name: `Guest ${externalId}`, phone: '+46 70 111 22 33' },
+    ...overrides,
+  };
+}
+
+function tempFile(name: string, content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'flexysync-cli-')), name);
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('flexysync enqueue', () => {
+  let redis: Redis;
+  let prefix: string;
+  let queue: Queue;
+  let env: Record<string, string>;
+
+  beforeEach(() => {
+    redis = testRedis();
+    prefix = uniquePrefix('cli');
+    queue = new Queue(BOOKINGS_QUEUE, { connection: redis, prefix });
+    env = {
+      REDIS_URL: testRedisUrl(),
+      FLEXYSYNC_CONFIG: writeConfigFile({ redis: { prefix }, resources: RESOURCES }),
+    };
+  });
+
+  afterEach(async () => {
+    await queue.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  const queuedIds = async () =>
+    (await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']))
+      .map((job) => job.data.externalId as string)
+      .sort();
+
+  it('valid events: exit 0, one line per event, each in the queue under job name "booking"', async () => {
+    const file = tempFile('ok.json', JSON.stringify([event('A-1'), event('A-2'), event('A-3')]));
+    const result = await runCli(['enqueue', file], { env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n').filter((line) => line.startsWith('enqueued'));
+    expect(lines).toHaveLength(3);
+    for (const id of ['A-1', 'A-2', 'A-3']) expect(result.stdout).toContain(`pms/${id}`);
+    expect(result.stdout).toContain('3 enqueued, 0 rejected');
+
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs).toHaveLength(3);
+    expect(jobs.every((job) => job.name === BOOKING_JOB)).toBe(true);
+    const a1 = jobs.find((job) => job.data.externalId === 'A-1');
+    // The queued data is the validated event (phone normalised to E.164), field names unchanged.
+    expect(a1?.data).toEqual({ ...event('A-1'), guest: { name: 'Guest A-1', phone: '+46701112233' } });
+    for (const line of lines) {
+      const jobId = /job (\S+)$/.exec(line)?.[1];
+      expect(jobs.map((job) => job.id)).toContain(jobId);
+    }
+  });
+
+  it('a single object (not an array) is enqueued too', async () => {
+    const file = tempFile('one.json', JSON.stringify(event('ONE-1')));
+    const result = await runCli(['enqueue', file], { env });
+    expect(result.code).toBe(0);
+    expect(await queuedIds()).toEqual(['ONE-1']);
+  });
+
+  it('a mix with invalid events: exit 3, field-level reasons, and the valid ones ARE queued', async () => {
+    const events = [
+      event('M-0'),
+      event('M-1', { guest: { phone: '0701234' } }),
+      event('M-2'),
+      event('M-3', { start: undefined, status: 'maybe' }),
+      event('M-4', { pin: 1234 }),
+    ];
+    const file = tempFile('mix.json', JSON.stringify(events));
+    const result = await runCli(['enqueue', file], { env });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('2 enqueued, 3 rejected');
+    // Each rejection names the event's index and the field with the rule it broke.
+    expect(result.stdout).toMatch(/rejected\s+#1\s*\n\s+guest\.phone: must be E\.164/);
+    expect(result.stdout).toMatch(/rejected\s+#3\s*\n(\s+.*\n)*?\s+start: is required/);
+    expect(result.stdout).toMatch(/status: must be 'confirmed' or 'cancelled'/);
+    expect(result.stdout).toMatch(/rejected\s+#4\s*\n\s+pin: must be a string/);
+    // Never echoes what was rejected (a PIN, a phone number).
+    expect(result.stdout).not.toContain('0701234');
+    expect(result.stdout).not.toMatch(/\b1234\b/);
+    expect(await queuedIds()).toEqual(['M-0', 'M-2']);
+  });
+
+  it('only invalid events: exit 1 and nothing is queued', async () => {
+    const file = tempFile('bad.json', JSON.stringify([event('B-1', { end: 'soon' }), { hello: 'world' }]));
+    const result = await runCli(['enqueue', file], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/end: must be an ISO 8601 date-time/);
+    expect(result.stdout).toMatch(/source: is required/);
+    expect(result.stdout).toContain('0 enqueued, 2 rejected');
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('malformed JSON or a missing file: exit 1 with a message naming the input', async () => {
+    const malformed = tempFile('broken.json', '[{"source": "pms",');
+    const broken = await runCli(['enqueue', malformed], { env });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`cannot read events from ${malformed}`);
+    expect(broken.stderr).toMatch(/JSON/);
+
+    const missing = path.join(tmpdir(), `flexysync-no-such-file-${prefix}.json`);
+    const absent = await runCli(['enqueue', missing], { env });
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toContain(`cannot read events from ${missing}`);
+    expect(absent.stderr).toContain('ENOENT');
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it("'-' reads the events from standard input", async () => {
+    const result = await runCli(['enqueue', '-'], {
+      env,
+      input: JSON.stringify([event('S-1'), event('S-2', { status: 'cancelled' })]),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 enqueued, 0 rejected');
+    expect(await queuedIds()).toEqual(['S-1', 'S-2']);
+
+    const garbage = await runCli(['enqueue', '-'], { env, input: 'not json' });
+    expect(garbage.code).toBe(1);
+    expect(garbage.stderr).toContain('cannot read events from standard input');
+  });
+
+  it('--json prints a result that parses and matches the queue; --config works like FLEXYSYNC_CONFIG', async () => {
+    const file = tempFile('json.json', JSON.stringify([event('J-0'), event('J-1', { resource: '' })]));
+    const { FLEXYSYNC_CONFIG: configFile, ...withoutConfig } = env;
+    const result = await runCli(['enqueue', '--json', '--config', configFile as string, file], {
+      env: withoutConfig,
+    });
+    expect(result.code).toBe(3);
+    const parsed = JSON.parse(result.stdout) as {
+      accepted: { index: number; key: string; jobId: string }[];
+      rejected: { index: number; errors: string[] }[];
+    };
+    expect(parsed.accepted).toEqual([{ index: 0, key: 'pms/J-0', jobId: expect.any(String) }]);
+    expect(parsed.rejected).toEqual([{ index: 1, errors: ['resource: must not be empty'] }]);
+    const jobs = await queue.getJobs(['waiting']);
+    expect(jobs.map((job) => job.id)).toEqual([parsed.accepted[0]?.jobId]);
+    expect(jobs[0]?.data.externalId).toBe('J-0');
+  });
+});
+
+describe('flexysync status', () => {
+  let engine: Engine;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    engine = await startEngine({ resources: RESOURCES });
+    env = {
+      REDIS_URL: engine.env.REDIS_URL as string,
+      FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput),
+    };
+    await engine.enqueue([event('ST-1'), event('ST-2', { guest: { name: 'Second' } })]);
+    await engine.waitForState('pms/ST-1', 'synced');
+    await engine.waitForState('pms/ST-2', 'synced');
+  });
+
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('--json shows queue counts and each unit’s sync state', async () => {
+    const result = await runCli(['status', '--json'], { env });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.prefix).toBe(engine.prefix);
+    expect(report.queues.bookings).toMatchObject({ completed: 2, failed: 0, waiting: 0, active: 0 });
+    expect(report.queues['unit-sync'].completed).toBeGreaterThanOrEqual(1);
+    expect(report.units).toEqual([
+      expect.objectContaining({
+        unitId: 7001,
+        unreachable: false,
+        awaiting: 0,
+        syncing: false,
+        failures: 0,
+        // A second, coalesced sync after the first can find nothing left to push.
+        lastResult: expect.stringMatching(/^(completed|no-changes)$/),
+        lastSuccessIso: expect.any(String),
+      }),
+    ]);
+  });
+
+  it('the table form names the queues and the unit', async () => {
+    const result = await runCli(['status'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`prefix ${engine.prefix}`);
+    expect(result.stdout).toMatch(/^bookings\s+0\s+0\s+0\s+0\s+2$/m);
+    expect(result.stdout).toMatch(/^7001\s+(completed|no-changes)\s+\d{4}-/m);
+  });
+
+  it('--booking masks the PIN unless --show-pin, and lists the outcome events', async () => {
+    const synced = await engine.waitForState('pms/ST-1', 'synced');
+    const pin = synced.pin as string;
+    expect(pin).toMatch(/^\d{6}$/);
+
+    const masked = await runCli(['status', '--booking', 'pms/ST-1', '--json'], { env });
+    expect(masked.code).toBe(0);
+    expect(masked.stdout).not.toContain(pin);
+    const status = JSON.parse(masked.stdout);
+    expect(status.key).toBe('pms/ST-1');
+    expect(status.record).toMatchObject({ status: 'confirmed', resource: 'flat-1', pin: '******' });
+    expect(status.record.entries).toEqual([
+      expect.objectContaining({ unitId: 7001, idNumber: '+46701112233' }),
+    ]);
+    expect(status.record.entries[0]).not.toHaveProperty('codeTag');
+    expect(status.awaitingUnits).toEqual([]);
+    expect(status.events.map((e: { state: string }) => e.state)).toEqual(['applied', 'synced']);
+    for (const e of status.events) expect(e.pin).toBe('******');
+
+    const shown = await runCli(['status', '--booking', 'pms/ST-1', '--json', '--show-pin'], { env });
+    expect(shown.code).toBe(0);
+    const revealed = JSON.parse(shown.stdout);
+    expect(revealed.record.pin).toBe(pin);
+    expect(revealed.events.at(-1).pin).toBe(pin);
+
+    const text = await runCli(['status', '--booking', 'pms/ST-1'], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('PIN ******');
+    expect(text.stdout).not.toContain(pin);
+    expect(text.stdout).toMatch(/unit 7001\s+R1\s+idNumber \+46701112233.*on the unit/);
+    expect(text.stdout).toMatch(/last event: synced/);
+  });
+
+  it('an unknown booking: exit 1', async () => {
+    const json = await runCli(['status', '--booking', 'pms/NOPE', '--json'], { env });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ key: 'pms/NOPE', record: null, events: [] });
+    const text = await runCli(['status', '--booking', 'pms/NOPE'], { env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('pms/NOPE: no record');
+  });
+});
+
+describe('flexysync enqueue/status when Redis cannot be reached', () => {
+  it.each([
+    ['enqueue', ['enqueue', '-']],
+    ['status', ['status', '--json']],
+    ['status --booking', ['status', '--booking', 'pms/X']],
+  ])('%s gives up with a message naming Redis (not its password) and exit 1', async (_, args) => {
+    const port = await findFreePort();
+    const result = await runCli(args, {
+      env: { REDIS_URL: `redis://ops:s3cret-pass@127.0.0.1:${port}` },
+      input: JSON.stringify(event('U-1')),
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot connect to Redis at redis://ops:***@127.0.0.1:${port}`);
+    expect(result.stderr).toContain('ECONNREFUSED');
+    expect(`${result.stdout}${result.stderr}`).not.toContain('s3cret-pass');
+  });
+});
+
+describe('flexysync --help', () => {
+  it.each([
+    ['worker', ['--config']],
+    ['enqueue', ['<file>', '--config', '--json', 'standard input', 'Exit codes']],
+    ['status', ['--config', '--booking', '--show-pin', '--json']],
+    ['simulator', ['--host', '--port', '--seed', '--status-cache-guard-ms']],
+  ])('%s --help exits 0 and names its options', async (verb, mentions) => {
+    const result = await runCli([verb, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage: flexysync ${verb}`);
+    for (const mention of mentions) expect(result.stdout).toContain(mention);
+  });
+
+  it('the program’s --help lists every verb', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const verb of ['worker', 'enqueue', 'status', 'simulator']) expect(result.stdout).toContain(verb);
+  });
+});
