@@ -7,4 +7,4 @@ try {
   console.error('flexysync is not built yet: run `npm run build` (or use `npx tsx src/cli/main.ts`).');
   process.exit(1);
 }
-require('../dist/cli/main.js');
+require('../dist/cli/main.js').runCli(process.argv);

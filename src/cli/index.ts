@@ -1,1 +1,1 @@
-export { buildProgram } from './main';
+export { buildProgram, runCli } from './main';

@@ -17,11 +17,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    });
+/** Runs the CLI; failures print their message and set a non-zero exit code. */
+export function runCli(argv: readonly string[] = process.argv): Promise<void> {
+  return buildProgram()
+    .parseAsync([...argv])
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exitCode = 1;
+      },
+    );
 }
+
+if (require.main === module) void runCli();
