@@ -4,10 +4,12 @@ import { luaScript, runScript } from './lua-script';
 
 /**
  * GCRA (generic cell rate algorithm) over one Redis key, so every process shares one budget with O(1)
- * memory: the key holds the "theoretical arrival time" (TAT) of the next request. A request is allowed
- * when it would not push the TAT more than one window ahead of now, which permits a burst of `max`
- * and then an even rate of max per window. Redis' own clock is used so machines with skewed clocks
- * still agree. A second key, set after a 429, pauses everyone until the server's Retry-After passes.
+ * memory: the key holds the "theoretical arrival time" (TAT) of the next request, and requests are
+ * spaced `interval = window / max` apart, with at most `burst` of them early. With the default burst
+ * of 1, any window of the budget's length holds at most `max` requests — whatever the server's own
+ * window alignment — so a server enforcing the same budget never answers 429. Redis' own clock is used
+ * so machines with skewed clocks still agree. A second key, set after a 429, pauses everyone until the
+ * server's Retry-After has passed.
  *
  * Returns 0 when the request may go now, else the milliseconds to wait before asking again.
  */
@@ -17,11 +19,11 @@ if pause > 0 then return pause end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local newTat = tat + interval
-local allowAt = newTat - window
+local allowAt = newTat - tolerance
 if allowAt > now then return math.ceil(allowAt - now) end
 redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now) + 1)
 return 0
@@ -41,6 +43,11 @@ export interface RequestBudgetOptions {
   maxRequests: number;
   /** Window length. */
   perMs: number;
+  /**
+   * Requests that may go at once before the even spacing applies. Above 1, a window can briefly see up
+   * to `maxRequests + burst − 1` requests. @default 1
+   */
+  burst?: number;
   /** Upper bound of one wait before asking Redis again. @default 1_000 */
   maxWaitSliceMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -63,6 +70,8 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
     throw new RangeError('request budget: maxRequests and perMs must be positive');
   }
   const interval = options.perMs / options.maxRequests;
+  const burst = Math.max(1, Math.floor(options.burst ?? 1));
+  const tolerance = burst * interval;
   // The same hash tag in both keys keeps them in one Redis Cluster slot, as the script needs.
   const budgetKey = `${options.key}:{budget}`;
   const pauseKey = `${options.key}:{budget}:pause`;
@@ -70,7 +79,7 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
   const sleep = options.sleep ?? defaultSleep;
 
   const tryAcquire = async (): Promise<number> =>
-    Number(await runScript(options.redis, TRY_ACQUIRE, [budgetKey, pauseKey], [interval, options.perMs]));
+    Number(await runScript(options.redis, TRY_ACQUIRE, [budgetKey, pauseKey], [interval, tolerance]));
 
   return {
     tryAcquire,

@@ -9,10 +9,19 @@ describe('shared request budget (GCRA in Redis)', () => {
     await redis.quit();
   });
 
-  it('allows a burst of maxRequests across two "processes", then makes both wait', async () => {
+  it('by default spaces requests evenly: never more than maxRequests in any window', async () => {
+    const key = `${prefix}:even`;
+    const budget = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000 });
+    expect(await budget.tryAcquire()).toBe(0);
+    const wait = await budget.tryAcquire();
+    expect(wait).toBeGreaterThan(2_000);
+    expect(wait).toBeLessThanOrEqual(6_000);
+  });
+
+  it('with a burst, allows that many at once across two "processes", then makes both wait', async () => {
     const key = `${prefix}:a`;
-    const processA = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000 });
-    const processB = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000 });
+    const processA = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000, burst: 10 });
+    const processB = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000, burst: 10 });
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
       waits.push(await processA.tryAcquire());
@@ -57,6 +66,7 @@ describe('shared request budget (GCRA in Redis)', () => {
       key,
       maxRequests: 2,
       perMs: 200,
+      burst: 2,
       sleep: (ms) => {
         slept.push(ms);
         return new Promise((resolve) => setTimeout(resolve, ms));
