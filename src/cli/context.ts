@@ -27,6 +27,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 
 /** How often a short-lived command tries to (re)connect to Redis before it gives up. */
 const CLI_REDIS_CONNECT_ATTEMPTS = 3;
+/** How long a command waits for Redis to answer at all. */
+const CLI_REDIS_READY_TIMEOUT_MS = 10_000;
 
 /** Raised when a command cannot reach Redis; the message names where it looked (never its password). */
 export class RedisUnreachableError extends Error {
@@ -49,15 +51,24 @@ export async function connectCliRedis(url: string): Promise<Redis> {
   redis.on('error', (error) => {
     lastError = error;
   });
+  let deadline: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', resolve);
       redis.once('end', () => reject(lastError ?? new Error('connection closed')));
+      // A server that accepts the connection but never answers (paused, overloaded) is given up on too.
+      deadline = setTimeout(
+        () => reject(new Error(`no answer within ${CLI_REDIS_READY_TIMEOUT_MS / 1_000} s`)),
+        CLI_REDIS_READY_TIMEOUT_MS,
+      );
     });
   } catch (error) {
-    redis.disconnect();
+    // After 'end' there is nothing to close (disconnecting again would hold the process for ~2 s).
+    if (redis.status !== 'end') redis.disconnect();
     const reason = error instanceof Error ? error.message : String(error);
     throw new RedisUnreachableError(`cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`);
+  } finally {
+    clearTimeout(deadline);
   }
   return redis;
 }
