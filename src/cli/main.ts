@@ -19,6 +19,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; failures print their message and set a non-zero exit code. */
 export function runCli(argv: readonly string[] = process.argv): Promise<void> {
+  // `flexysync status | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   return buildProgram()
     .parseAsync([...argv])
     .then(
