@@ -24,6 +24,21 @@ export class IdNumberTakenError extends Error {
   }
 }
 
+/**
+ * Raised when a create finds this booking's own entry already on the unit (same description) carrying
+ * another PIN, while our record knew no PIN: the record was lost (e.g. Redis flushed). The caller plans
+ * again from the row, so the guest keeps the code the door already knows.
+ */
+export class OwnEntryFoundError extends Error {
+  constructor(
+    readonly unitId: number,
+    readonly row: UnitIdEntry,
+  ) {
+    super(`unit ${unitId} already holds this booking's entry ${row.id} from before our record was lost`);
+    this.name = 'OwnEntryFoundError';
+  }
+}
+
 export interface ApplyResult {
   record: StoredBooking;
   /** Units whose synced data changed: each needs a PushChanges. */
@@ -46,7 +61,7 @@ export interface ApplyInput {
   /** Fields of the record that come from the event, not from the plan. */
   base: Pick<
     StoredBooking,
-    'key' | 'source' | 'externalId' | 'resource' | 'status' | 'revision' | 'lastEvent'
+    'key' | 'source' | 'externalId' | 'resource' | 'status' | 'revision' | 'lastEvent' | 'event'
   >;
 }
 
@@ -177,6 +192,14 @@ export function createApplier(deps: ApplierDeps) {
           const row = await findOwnRow(entry.unitId, entry.idNumber);
           if (!row || row.description !== entry.description) {
             throw new IdNumberTakenError(entry.unitId, entry.idNumber);
+          }
+          if (
+            previous?.pin === undefined &&
+            row.codeTag &&
+            /^\d{4,7}$/.test(row.codeTag) &&
+            row.codeTag !== entry.codeTag
+          ) {
+            throw new OwnEntryFoundError(entry.unitId, row);
           }
           logger.info(
             { unitId: entry.unitId, entryId: row.id },

@@ -5,4 +5,5 @@ export {
   type ApplyResult,
   createApplier,
   IdNumberTakenError,
+  OwnEntryFoundError,
 } from './applier';

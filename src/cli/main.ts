@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerEnqueueCommand } from './commands/enqueue';
+import { registerReconcileCommands } from './commands/reconcile';
 import { registerSimulatorCommand } from './commands/simulator';
 import { registerStatusCommand } from './commands/status';
 import { registerWorkerCommand } from './commands/worker';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerEnqueueCommand(program);
   registerStatusCommand(program);
+  registerReconcileCommands(program);
   registerSimulatorCommand(program);
   return program;
 }

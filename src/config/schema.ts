@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { IANAZone } from 'luxon';
+import { validate as cronValidate } from 'node-cron';
 import { z } from 'zod';
 import { ACTION_PATTERN, describeInput } from '../domain';
 
@@ -25,6 +27,20 @@ export const CONFIG_DEFAULTS = {
     unreachableRetryMs: 900_000,
   },
   events: { includePin: true },
+  reconcile: {
+    enabled: true,
+    schedule: '15 * * * *',
+    timeZone: 'UTC',
+    expiredGraceMinutes: 60,
+    maxDeleteShare: 0.5,
+  },
+  http: {
+    enabled: false,
+    host: '127.0.0.1',
+    port: 8780,
+    bodyLimitBytes: 1_048_576,
+    maxEventsPerRequest: 1_000,
+  },
   resource: {
     checkInTime: '15:00',
     checkOutTime: '11:00',
@@ -43,6 +59,13 @@ export const CONFIG_DEFAULTS = {
  * `sync.pollIntervalMs` unless an operator lowers the guard (e.g. against the simulator).
  */
 export const FLEXYKEY_STATUS_CACHE_GUARD_MS = 2_000;
+
+const INTAKE_TOKEN_RULE =
+  'must not be in the configuration file: set the FLEXYSYNC_INTAKE_TOKEN environment variable or FLEXYSYNC_INTAKE_TOKEN_FILE (a file holding it)';
+
+/** A DNS name (labels of letters, digits and inner hyphens). IP addresses are checked with `net.isIP`. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 const PASSWORD_RULE =
   'must not be in the configuration file: set the FLEXYKEY_PASSWORD environment variable or FLEXYKEY_PASSWORD_FILE (a file holding it)';
@@ -326,6 +349,29 @@ export const configFileSchema = section({
   events: nullAsAbsent(
     section({ includePin: bool().default(CONFIG_DEFAULTS.events.includePin) }).prefault({}),
   ),
+  /** Reconciliation of every unit against the records, on a cron schedule (one run per slot in the deployment). */
+  reconcile: nullAsAbsent(
+    section({
+      enabled: bool().default(CONFIG_DEFAULTS.reconcile.enabled),
+      schedule: str('a cron expression')
+        .refine((value) => cronValidate(value), {
+          error: (issue) =>
+            `must be a cron expression (minute hour day-of-month month day-of-week, e.g. '15 * * * *'), got ${show(issue.input)}`,
+        })
+        .default(CONFIG_DEFAULTS.reconcile.schedule),
+      timeZone: str('an IANA time zone')
+        .refine((value) => IANAZone.isValidZone(value), {
+          error: (issue) => `must be an IANA time zone such as Europe/Stockholm, got ${show(issue.input)}`,
+        })
+        .default(CONFIG_DEFAULTS.reconcile.timeZone),
+      expiredGraceMinutes: int(0, 525_600, ' minutes').default(CONFIG_DEFAULTS.reconcile.expiredGraceMinutes),
+      maxDeleteShare: z
+        .number({ error: (issue) => `must be a number from 0 to 1, got ${show(issue.input)}` })
+        .min(0, { error: (issue) => `must be a number from 0 to 1, got ${show(issue.input)}` })
+        .max(1, { error: (issue) => `must be a number from 0 to 1, got ${show(issue.input)}` })
+        .default(CONFIG_DEFAULTS.reconcile.maxDeleteShare),
+    }).prefault({}),
+  ),
   defaults: nullAsAbsent(section(resourceOptionShape).prefault({})),
   resources: nullAsAbsent(
     z
@@ -353,11 +399,23 @@ export const configFileSchema = section({
       })
       .optional(),
   ),
-  /** HTTP server options; typed by the issue that adds it. */
+  /** The worker's HTTP server: health, readiness, the JSON Schema and the booking intake. */
   http: nullAsAbsent(
-    z
-      .looseObject({}, { error: (issue) => `must be a mapping, got ${describeInput(issue.input)}` })
-      .optional(),
+    section({
+      enabled: bool().default(CONFIG_DEFAULTS.http.enabled),
+      host: str('a host name or IP address')
+        .refine((value) => isIP(value) !== 0 || HOST_NAME.test(value), {
+          error: (issue) =>
+            `must be a host name or IP address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::), got ${show(issue.input)}`,
+        })
+        .default(CONFIG_DEFAULTS.http.host),
+      port: int(0, 65_535, ' (0 picks a free port)').default(CONFIG_DEFAULTS.http.port),
+      bodyLimitBytes: int(1_024, 104_857_600, ' bytes (1 KiB–100 MiB)').default(
+        CONFIG_DEFAULTS.http.bodyLimitBytes,
+      ),
+      maxEventsPerRequest: int(1, 100_000).default(CONFIG_DEFAULTS.http.maxEventsPerRequest),
+      token: z.undefined({ error: INTAKE_TOKEN_RULE }).optional(),
+    }).prefault({}),
   ),
 }).superRefine(
   (config, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bookingEventV1Schema } from './booking-event';
 
 /** FlexyKey's id of an ID entry row or a booking. FLEXYKEY: its type is not documented; both accepted. */
 export const flexyIdSchema = z.union([z.int(), z.string().min(1)]);
@@ -57,6 +58,8 @@ export const storedBookingSchema = z.object({
    * planner does not read it.
    */
   lastEvent: z.object({ at: z.number(), jobId: z.string().optional() }).optional(),
+  /** The event last applied, so the booking can be planned again (reconciliation, configuration changes). */
+  event: bookingEventV1Schema.optional(),
   /**
    * True from the write-ahead save until every operation of the latest plan went through: while set,
    * the booking is never announced as synced (a unit may hold only part of the change).

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DateTime } from 'luxon';
-import { type Applier, type IdNumberTakenError as IdNumberTaken, IdNumberTakenError } from '../applier';
+import { type Applier, IdNumberTakenError, OwnEntryFoundError } from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import {
   type BookingEvent,
@@ -188,14 +188,23 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       try {
         return await applyPlan(plan, previous, event, key, order, logger);
       } catch (error) {
-        if (!(error instanceof IdNumberTakenError) || attempt >= 2) throw error;
-        const taker: IdNumberTaken = error;
-        logger.info(
-          { unitId: taker.unitId },
-          'idNumber taken on the unit by another entry; planning around it',
-        );
-        taken.set(taker.unitId, new Set([...(taken.get(taker.unitId) ?? []), taker.idNumber]));
-        previous = await deps.bookings.get(key);
+        if (attempt >= 2) throw error;
+        if (error instanceof IdNumberTakenError) {
+          logger.info(
+            { unitId: error.unitId },
+            'idNumber taken on the unit by another entry; planning around it',
+          );
+          taken.set(error.unitId, new Set([...(taken.get(error.unitId) ?? []), error.idNumber]));
+          previous = await deps.bookings.get(key);
+        } else if (error instanceof OwnEntryFoundError) {
+          logger.warn(
+            { unitId: error.unitId, entryId: error.row.id },
+            'record lost; adopting the entry the unit holds',
+          );
+          previous = recoveredRecord(await deps.bookings.get(key), error, event, key);
+        } else {
+          throw error;
+        }
       }
     }
   }
@@ -220,6 +229,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         status: event.status,
         ...(revision === undefined ? {} : { revision }),
         lastEvent: order,
+        event,
       },
     });
     // Also units marked by an earlier, interrupted attempt: their change is on the server but unpushed.
@@ -267,6 +277,41 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       scannedUntil.set(unitId, Date.now() + Math.min(SCANNED_MEMO_MS, deps.foreignScanTtlMs));
     }
   }
+}
+
+/** The booking's record rebuilt around its entry found on a unit (its PIN is what the door knows). */
+function recoveredRecord(
+  current: StoredBooking | undefined,
+  found: OwnEntryFoundError,
+  event: BookingEvent,
+  key: string,
+): StoredBooking {
+  const { row, unitId } = found;
+  const others = (current?.entries ?? []).filter((entry) => entry.unitId !== unitId);
+  return {
+    key,
+    source: event.source,
+    externalId: event.externalId,
+    resource: event.resource,
+    status: event.status,
+    updatedIso: new Date().toISOString(),
+    ...(current ?? {}),
+    pin: row.codeTag as string,
+    entries: [
+      ...others,
+      {
+        unitId,
+        entryId: row.id,
+        idNumber: row.idNumber,
+        action: row.action,
+        name: row.name ?? '',
+        description: row.description ?? '',
+        codeTag: row.codeTag as string,
+        validFromIso: row.validFromIso ?? '',
+        validToIso: row.validToIso ?? '',
+      },
+    ],
+  };
 }
 
 /**

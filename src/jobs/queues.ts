@@ -9,6 +9,15 @@ export const BOOKINGS_QUEUE = 'bookings';
 export const BOOKING_JOB = 'booking';
 export const UNIT_SYNC_QUEUE = 'unit-sync';
 export const UNIT_SYNC_JOB = 'sync';
+export const RECONCILE_QUEUE = 'reconcile';
+export const RECONCILE_JOB = 'reconcile';
+
+export const reconcilePayloadSchema = z.object({
+  /** The schedule slot (ISO time) this run belongs to; absent for a run asked for by hand. */
+  slot: z.string().optional(),
+  force: z.boolean().optional(),
+});
+export type ReconcilePayload = z.infer<typeof reconcilePayloadSchema>;
 
 export const unitSyncPayloadSchema = z.object({
   unitId: z.int().positive(),

@@ -1,1 +1,2 @@
+export { createServices, type Services, type ServicesOptions } from './services';
 export { type RunningWorker, type StartWorkerOptions, startWorker } from './worker';

@@ -1,24 +1,10 @@
-import { randomInt } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { createApplier } from '../applier';
-import { type FlexysyncConfig, resolveResource } from '../config';
-import { createLeaseManager, createRequestBudget } from '../coordination';
-import { createOutcomeStream } from '../events';
-import { createFlexyKeyClient, FlexyKeyRateLimitError } from '../flexykey';
-import {
-  BOOKINGS_QUEUE,
-  bookingJobRetention,
-  createBookingProcessor,
-  createOutcomePublisher,
-  createUnitSyncProcessor,
-  UNIT_SYNC_JOB,
-  UNIT_SYNC_QUEUE,
-  unitSyncJobOptions,
-} from '../jobs';
+import { type Queue, Worker, type WorkerOptions } from 'bullmq';
+import type { FlexysyncConfig } from '../config';
+import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
 import type { Logger } from '../logging';
 import type { RandomInt } from '../planner';
-import { createBookingStore, createUnitStore } from '../store';
+import { createReconcileProcessor, startReconcileSchedule } from '../reconcile';
+import { createServices, type Services } from './services';
 
 export interface StartWorkerOptions {
   config: FlexysyncConfig;
@@ -32,172 +18,93 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
+  services: Services;
   bookingsQueue: Queue;
   unitSyncQueue: Queue;
+  reconcileQueue: Queue;
   /** Stops taking jobs, lets in-flight ones finish (bounded), closes every connection. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * The composition root: configuration → connections → stores → FlexyKey client (with the shared request
- * budget) → processors → BullMQ workers. Torn down in reverse order by close().
+ * The worker process: the services (see services.ts) plus one BullMQ worker per queue and the
+ * reconcile schedule. Torn down in reverse order by close().
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
-  const prefix = config.redis.prefix;
-  const now = options.now ?? (() => new Date());
-  const password = config.flexykey.password;
-  const username = config.flexykey.username;
-  if (!username || !password) {
-    throw new Error(
-      'FlexyKey credentials missing: set FLEXYKEY_USERNAME and FLEXYKEY_PASSWORD (or FLEXYKEY_PASSWORD_FILE)',
-    );
-  }
-
-  // Workers block on Redis and must retry forever. Queues get their own connection; the stores' one
-  // pipelines automatically, so the commands a job issues together travel in one round trip.
-  const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  for (const connection of [workerConnection, redis, storeRedis]) {
-    connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  }
-
-  const budget = createRequestBudget({
-    redis: storeRedis,
-    key: `${prefix}:budget:flexykey`,
-    maxRequests: config.flexykey.requestBudget.maxRequests,
-    perMs: config.flexykey.requestBudget.perSeconds * 1_000,
-  });
-  const flexykey = createFlexyKeyClient({
-    baseUrl: config.flexykey.baseUrl,
-    username,
-    password,
-    timeouts: {
-      connectMs: config.flexykey.timeouts.connectMs,
-      headersMs: config.flexykey.timeouts.requestMs,
-      bodyMs: config.flexykey.timeouts.requestMs,
-    },
-    logger: logger.child({ component: 'flexykey' }),
-    hooks: {
-      beforeRequest: () => budget.acquire(),
-      afterResponse: (info) => {
-        if (info.error instanceof FlexyKeyRateLimitError && info.error.retryAfterMs) {
-          void budget.pauseFor(info.error.retryAfterMs).catch(() => {});
-        }
-      },
-    },
-  });
-
-  const bookings = createBookingStore(storeRedis, prefix);
-  const units = createUnitStore(storeRedis, prefix);
-  const leases = createLeaseManager(storeRedis, prefix);
-  const publishOutcome = createOutcomePublisher(createOutcomeStream({ redis: storeRedis, prefix }), {
-    includePin: config.events.includePin,
-    now,
-  });
-  const bookingsQueue = new Queue(BOOKINGS_QUEUE, {
-    connection: redis,
+  const services = createServices(options);
+  const { prefix, workerConnection } = services;
+  const common: WorkerOptions = {
+    connection: workerConnection,
     prefix,
-    defaultJobOptions: bookingJobRetention,
-  });
-  const unitSyncQueue = new Queue(UNIT_SYNC_QUEUE, { connection: redis, prefix });
-  const requestSync = async (unitId: number, reason: string) => {
-    await unitSyncQueue.add(UNIT_SYNC_JOB, { unitId, reason }, unitSyncJobOptions(unitId));
+    lockDuration: config.queues.lockDurationMs,
+    stalledInterval: config.queues.stalledIntervalMs,
+    // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
+    maxStalledCount: 10,
   };
-
-  const tags = [
-    ...new Set(
-      Object.keys(config.resources).map((key) => resolveResource(config, key)?.descriptionTag ?? ''),
+  const workers = [
+    new Worker(BOOKINGS_QUEUE, services.bookingProcessor, {
+      ...common,
+      concurrency: config.queues.bookings.concurrency,
+    }),
+    new Worker(UNIT_SYNC_QUEUE, services.unitSyncProcessor, {
+      ...common,
+      concurrency: config.queues.unitSync.concurrency,
+    }),
+    new Worker(
+      RECONCILE_QUEUE,
+      createReconcileProcessor({
+        reconciler: services.reconciler,
+        redis: services.storeRedis,
+        prefix,
+        logger: logger.child({ queue: RECONCILE_QUEUE }),
+      }),
+      // A full reconcile reads every unit: allow it a long lock.
+      { ...common, concurrency: 1, lockDuration: Math.max(config.queues.lockDurationMs, 300_000) },
     ),
-  ].filter((tag) => tag !== '');
-  const bookingProcessor = createBookingProcessor({
-    flexykey,
-    applier: createApplier({ flexykey, bookings, units, logger, now }),
-    bookings,
-    units,
-    leases,
-    publishOutcome,
-    logger: logger.child({ queue: BOOKINGS_QUEUE }),
-    resolveResource: (key) => resolveResource(config, key),
-    isOwnedDescription: (description) => !!description && tags.some((tag) => description.startsWith(tag)),
-    requestSync,
-    randomInt: options.randomInt ?? randomInt,
-    backoff: config.sync.backoff,
-    foreignScanTtlMs: 15 * 60_000,
-    leaseTtlMs: config.queues.lockDurationMs,
-    now,
-  });
-  const unitSyncProcessor = createUnitSyncProcessor({
-    flexykey,
-    bookings,
-    units,
-    leases,
-    publishOutcome,
-    logger: logger.child({ queue: UNIT_SYNC_QUEUE }),
-    timing: {
-      pollIntervalMs: config.sync.pollIntervalMs,
-      statusCacheGuardMs: config.sync.statusCacheGuardMs,
-      deadlineMs: config.sync.deadlineMs,
-    },
-    retry: {
-      maxAttempts: config.sync.maxAttempts,
-      backoff: config.sync.backoff,
-      unreachableRetryMs: config.sync.unreachableRetryMs,
-    },
-    requestSync,
-    leaseTtlMs: config.queues.lockDurationMs,
-    now,
-  });
-
-  const bookingWorker = new Worker(BOOKINGS_QUEUE, bookingProcessor, {
-    connection: workerConnection,
-    prefix,
-    concurrency: config.queues.bookings.concurrency,
-    lockDuration: config.queues.lockDurationMs,
-    stalledInterval: config.queues.stalledIntervalMs,
-    // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
-    maxStalledCount: 10,
-  });
-  const unitSyncWorker = new Worker(UNIT_SYNC_QUEUE, unitSyncProcessor, {
-    connection: workerConnection,
-    prefix,
-    concurrency: config.queues.unitSync.concurrency,
-    lockDuration: config.queues.lockDurationMs,
-    stalledInterval: config.queues.stalledIntervalMs,
-    // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
-    maxStalledCount: 10,
-  });
-  for (const worker of [bookingWorker, unitSyncWorker]) {
+  ];
+  for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error.message, queue: worker.name }, 'worker error'));
     worker.on('failed', (job, error) => {
       if (job) logger.warn({ jobId: job.id, queue: worker.name, reason: error.message }, 'job failed');
     });
   }
-  await Promise.all([bookingWorker.waitUntilReady(), unitSyncWorker.waitUntilReady()]);
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const schedule = config.reconcile.enabled
+    ? await startReconcileSchedule({
+        schedule: config.reconcile.schedule,
+        timeZone: config.reconcile.timeZone,
+        redis: services.storeRedis,
+        prefix,
+        queue: services.reconcileQueue,
+        logger: logger.child({ component: 'reconcile-schedule' }),
+      })
+    : undefined;
   logger.info(
     {
       prefix,
       bookingsConcurrency: config.queues.bookings.concurrency,
       unitSyncConcurrency: config.queues.unitSync.concurrency,
+      reconcile: config.reconcile.enabled ? config.reconcile.schedule : 'off',
     },
     'worker started',
   );
 
   let closing: Promise<void> | undefined;
   return {
-    bookingsQueue,
-    unitSyncQueue,
+    services,
+    bookingsQueue: services.bookingsQueue,
+    unitSyncQueue: services.unitSyncQueue,
+    reconcileQueue: services.reconcileQueue,
     close() {
       closing ??= (async () => {
         const timeoutMs = options.closeTimeoutMs ?? 20_000;
         const bounded = (promise: Promise<unknown>) =>
           Promise.race([promise, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
-        // Workers first (stop taking jobs, finish in-flight ones), then what they used.
-        await bounded(Promise.all([bookingWorker.close(), unitSyncWorker.close()]));
-        await bounded(Promise.all([bookingsQueue.close(), unitSyncQueue.close()]));
-        await flexykey.close();
-        await Promise.all([workerConnection, redis, storeRedis].map((c) => c.quit().catch(() => {})));
+        // Stop triggering work, then the workers (they finish in-flight jobs), then what they used.
+        await schedule?.stop();
+        await bounded(Promise.all(workers.map((worker) => worker.close())));
+        await bounded(services.close());
         logger.info('worker stopped');
       })();
       return closing;

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { formatReconcileReport } from '../../reconcile';
+import { createServices } from '../../worker';
+import { type ConfigOption, cliConfig, cliLogger, EXIT } from '../context';
+import { parsePositiveInteger } from '../parse-options';
+
+interface ReconcileCommandOptions extends ConfigOption {
+  dryRun?: boolean;
+  json?: boolean;
+  now?: string;
+  force?: boolean;
+  unit?: number[];
+}
+
+function parseNow(value: string): DateTime {
+  const at = DateTime.fromISO(value, { setZone: true });
+  if (!at.isValid)
+    throw new Error(`--now: expected an ISO 8601 time such as 2026-12-04T18:00:00+01:00, got '${value}'`);
+  return at;
+}
+
+export function registerReconcileCommands(program: Command): void {
+  program
+    .command('reconcile')
+    .description(
+      "Compare every unit's entries with the records and repair drift (--dry-run only prints the plan)",
+    )
+    .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
+    .option('--dry-run', 'print the plan per unit and change nothing')
+    .option('--json', 'print the plan (and what was done) as JSON')
+    .option('--now <iso>', 'plan as of another moment, e.g. next Friday evening')
+    .option('--force', 'delete orphaned entries even past the blast-radius guard')
+    .option('--unit <unitId...>', 'only these units', (value: string, previous: number[] = []) => [
+      ...previous,
+      parsePositiveInteger(value),
+    ])
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 in step (or applied), 3 the dry run found changes or a unit was refused, 1 error.',
+    )
+    .action(async (options: ReconcileCommandOptions) => {
+      const config = cliConfig(options, { required: true });
+      const services = createServices({ config, logger: cliLogger(config) });
+      try {
+        const report = await services.reconciler.reconcile({
+          dryRun: options.dryRun === true,
+          ...(options.now ? { now: parseNow(options.now) } : {}),
+          force: options.force === true,
+          ...(options.unit ? { unitIds: options.unit } : {}),
+        });
+        console.log(options.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report));
+        const changes = report.units.some((unit) => unit.drifts.length > 0 || unit.refused);
+        process.exitCode =
+          (options.dryRun && changes) || report.units.some((u) => u.refused) ? EXIT.partial : EXIT.ok;
+      } finally {
+        await services.close();
+      }
+    });
+
+  program
+    .command('resync')
+    .description(
+      'Send every entry of a unit again (after a unit was replaced): marks all its data changed, then syncs',
+    )
+    .requiredOption('--unit <unitId>', 'the unit', parsePositiveInteger)
+    .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
+    .action(async (options: ConfigOption & { unit: number }) => {
+      const config = cliConfig(options, { required: true });
+      const services = createServices({ config, logger: cliLogger(config) });
+      try {
+        // FLEXYKEY: Tools/AllUnitDataSyncState changes server-side state only; the push is the sync job's.
+        const result = await services.flexykey.tools.allUnitDataSyncState({
+          unitId: options.unit,
+          unitSyncState: 'Changed',
+        });
+        await services.requestSync(options.unit, 'resync: every entry marked changed by an operator');
+        console.log(
+          `unit ${options.unit}: ${result.affected ?? 'all'} row(s) marked changed; a sync is queued (watch: flexysync status)`,
+        );
+      } finally {
+        await services.close();
+      }
+    });
+}

@@ -1,0 +1,258 @@
+import { DateTime } from 'luxon';
+import type { Applier } from '../applier';
+import type { LeaseManager } from '../coordination';
+import type { ResolvedResource, StoredBooking, StoredEntry } from '../domain';
+import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
+import type { PublishOutcome } from '../jobs';
+import type { Logger } from '../logging';
+import { planBooking, type RandomInt } from '../planner';
+import type { BookingStore, UnitStore } from '../store';
+import {
+  type ActualRow,
+  type Drift,
+  planUnit,
+  type RecordedEntry,
+  type UnitReconcilePlan,
+} from './unit-plan';
+
+export interface ReconcilerDeps {
+  flexykey: FlexyKeyClient;
+  applier: Applier;
+  bookings: BookingStore;
+  units: UnitStore;
+  leases: LeaseManager;
+  publishOutcome: PublishOutcome;
+  logger: Logger;
+  resolveResource: (key: string) => ResolvedResource | undefined;
+  isOwnedDescription: (description: string | null | undefined) => boolean;
+  /** Every unit of the configuration (also those with no booking yet). */
+  configuredUnits: readonly number[];
+  requestSync: (unitId: number, reason: string) => Promise<void>;
+  randomInt: RandomInt;
+  /** How long after a booking's access ended its entries are removed. */
+  expiredGraceMs: number;
+  /** Largest share of a unit's owned entries orphan deletions may remove without `force`. */
+  maxDeleteShare: number;
+  leaseTtlMs: number;
+}
+
+export interface ReconcileOptions {
+  dryRun: boolean;
+  /** Plan as of this moment (what expires, what windows are wanted). @default now */
+  now?: DateTime;
+  /** Apply orphan deletions even past the blast-radius guard. */
+  force?: boolean;
+  /** Only these units. @default every configured and recorded unit */
+  unitIds?: readonly number[];
+}
+
+export interface ReconcileReport {
+  dryRun: boolean;
+  nowIso: string;
+  units: UnitReconcilePlan[];
+  /** What was done (all zero on a dry run). */
+  applied: { bookingsRepaired: number; orphansDeleted: number; skipped: string[] };
+}
+
+type BookingCorrection = Extract<Drift, { kind: 'missing' | 'drifted' | 'expired' }> & { unitId: number };
+
+/**
+ * Reconciliation: for every unit, what our records want (all sources' bookings end up as records)
+ * against what the unit's server-side list holds (read once per unit, all pages), as a plan per unit;
+ * then, unless it is a dry run, repairs each affected booking through the planner and the same applier
+ * as a booking event (so a missing entry is created with its booking's PIN, a hand-edited window is put
+ * back, an expired booking's entries are removed) and deletes orphaned rows that carry our tag. Rows
+ * flexysync did not create are only counted.
+ */
+export function createReconciler(deps: ReconcilerDeps) {
+  return {
+    async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+      const now = options.now ?? DateTime.now();
+      const records = await loadRecords();
+      const recordedByUnit = new Map<number, RecordedEntry[]>();
+      for (const record of records) {
+        const ended =
+          record.validToIso !== undefined &&
+          Date.parse(record.validToIso) + deps.expiredGraceMs <= now.toMillis();
+        for (const entry of record.entries) {
+          const list = recordedByUnit.get(entry.unitId) ?? [];
+          list.push({ bookingKey: record.key, entry, expired: ended });
+          recordedByUnit.set(entry.unitId, list);
+        }
+      }
+      const unitIds = (
+        options.unitIds ?? [...new Set([...deps.configuredUnits, ...recordedByUnit.keys()])]
+      ).toSorted((a, b) => a - b);
+
+      const plans: UnitReconcilePlan[] = [];
+      const rowsByUnit = new Map<number, ActualRow[]>();
+      for (const unitId of unitIds) {
+        const rows = (await deps.flexykey.unitIdEntries.listAll({ unitId, pageSize: 500 })).map(
+          (row): ActualRow => ({
+            id: row.id,
+            idNumber: row.idNumber,
+            action: row.action,
+            name: row.name ?? null,
+            description: row.description ?? null,
+            codeTag: row.codeTag ?? null,
+            validFromIso: row.validFromIso ?? null,
+            validToIso: row.validToIso ?? null,
+            syncState: row.syncState ?? null,
+          }),
+        );
+        rowsByUnit.set(unitId, rows);
+        plans.push(
+          planUnit({
+            unitId,
+            rows,
+            recorded: recordedByUnit.get(unitId) ?? [],
+            isOwnedDescription: deps.isOwnedDescription,
+            maxDeleteShare: deps.maxDeleteShare,
+            force: options.force === true,
+          }),
+        );
+      }
+      const report: ReconcileReport = {
+        dryRun: options.dryRun,
+        nowIso: now.toISO() ?? now.toString(),
+        units: plans,
+        applied: { bookingsRepaired: 0, orphansDeleted: 0, skipped: [] },
+      };
+      if (options.dryRun) return report;
+
+      const corrections = new Map<string, BookingCorrection[]>();
+      for (const plan of plans) {
+        for (const drift of plan.drifts) {
+          if (drift.kind === 'orphaned') continue;
+          const list = corrections.get(drift.bookingKey) ?? [];
+          list.push({ ...drift, unitId: plan.unitId });
+          corrections.set(drift.bookingKey, list);
+        }
+      }
+      for (const [bookingKey, list] of corrections) {
+        const outcome = await repairBooking(bookingKey, list, now);
+        if (outcome === 'repaired') report.applied.bookingsRepaired++;
+        else report.applied.skipped.push(`${bookingKey}: ${outcome}`);
+      }
+      for (const plan of plans) {
+        let deleted = 0;
+        for (const drift of plan.drifts) {
+          if (drift.kind !== 'orphaned') continue;
+          try {
+            await deps.flexykey.unitIdEntries.delete({ id: drift.entryId, unitId: plan.unitId });
+          } catch (error) {
+            if (!(error instanceof FlexyKeyNotFoundError)) throw error;
+          }
+          deleted++;
+        }
+        if (deleted > 0) {
+          report.applied.orphansDeleted += deleted;
+          await deps.requestSync(plan.unitId, 'reconcile: orphaned entries deleted');
+        }
+      }
+      deps.logger.info(
+        { units: plans.length, ...report.applied, skipped: report.applied.skipped.length },
+        'reconcile applied',
+      );
+      return report;
+    },
+  };
+
+  async function loadRecords(): Promise<StoredBooking[]> {
+    const keys = await deps.bookings.keys();
+    const records = await Promise.all(
+      keys.map((key) =>
+        deps.bookings.get(key).catch((error: unknown) => {
+          deps.logger.error(
+            { booking: key, err: (error as Error).message },
+            'unreadable booking record skipped',
+          );
+          return undefined;
+        }),
+      ),
+    );
+    return records.filter((record): record is StoredBooking => record !== undefined);
+  }
+
+  /**
+   * Plans the booking again from its last event, with `previous` corrected to what the unit really holds
+   * (a missing row is no longer "there", a hand-edited row holds its edited values), and applies it like
+   * a booking event would be — under the booking's lease, so it never races an event of the same booking.
+   */
+  async function repairBooking(
+    key: string,
+    corrections: BookingCorrection[],
+    now: DateTime,
+  ): Promise<string> {
+    const lease = await deps.leases.tryAcquire(`booking:${key}`, deps.leaseTtlMs);
+    if (!lease) return 'an event of this booking is being applied; the next reconcile looks again';
+    try {
+      const record = await deps.bookings.get(key);
+      if (!record?.event) return 'no stored event to plan from';
+      const previous: StoredBooking = {
+        ...record,
+        entries: record.entries.map((entry) => correct(entry, corrections)),
+      };
+      previous.entries = previous.entries.filter((entry) => !isMissing(entry, corrections));
+      const unitIds = [
+        ...new Set([
+          ...(deps.resolveResource(record.event.resource)?.units ?? []).map((u) => u.unitId),
+          ...record.entries.map((e) => e.unitId),
+        ]),
+      ];
+      const plan = planBooking({
+        event: record.event,
+        resource: deps.resolveResource(record.event.resource),
+        previous,
+        unitsInUse: await deps.units.usage(unitIds, key),
+        now,
+        randomInt: deps.randomInt,
+      });
+      if (plan.kind !== 'planned')
+        return `not planned: ${plan.kind === 'rejected' ? plan.reasons.join('; ') : plan.reason}`;
+      const event = record.event;
+      const result = await deps.applier.apply({
+        plan,
+        previous,
+        base: {
+          key,
+          source: record.source,
+          externalId: record.externalId,
+          resource: record.resource,
+          status: record.status,
+          ...(record.revision === undefined ? {} : { revision: record.revision }),
+          ...(record.lastEvent ? { lastEvent: record.lastEvent } : {}),
+          event,
+        },
+      });
+      await Promise.all(result.unitsToSync.map((unitId) => deps.requestSync(unitId, `reconcile: ${key}`)));
+      if (plan.desired) await deps.publishOutcome(result.record, 'applied');
+      return 'repaired';
+    } catch (error) {
+      // One booking that cannot be repaired now (FlexyKey trouble, an idNumber taken) never stops the rest.
+      deps.logger.warn(
+        { booking: key, err: (error as Error).message },
+        'reconcile could not repair a booking',
+      );
+      return `not repaired: ${(error as Error).message}`;
+    } finally {
+      await lease.release().catch(() => {});
+    }
+  }
+}
+
+function isMissing(entry: StoredEntry, corrections: readonly BookingCorrection[]): boolean {
+  return corrections.some((c) => c.kind === 'missing' && c.unitId === entry.unitId);
+}
+
+/** The recorded entry as the unit really holds it, so the planner's diff puts the record's values back. */
+function correct(entry: StoredEntry, corrections: readonly BookingCorrection[]): StoredEntry {
+  const drift = corrections.find((c) => c.kind === 'drifted' && c.unitId === entry.unitId);
+  if (!drift || drift.kind !== 'drifted') return entry;
+  const corrected: StoredEntry = { ...entry };
+  // A field the unit no longer holds at all becomes '' (in memory only): still a difference to the diff.
+  for (const change of drift.changes) corrected[change.field] = change.actual ?? '';
+  return corrected;
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>;

@@ -1,0 +1,207 @@
+import { randomInt } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createApplier } from '../applier';
+import { type FlexysyncConfig, resolveResource } from '../config';
+import { createLeaseManager, createRequestBudget } from '../coordination';
+import { createOutcomeStream } from '../events';
+import { createFlexyKeyClient, FlexyKeyRateLimitError } from '../flexykey';
+import {
+  BOOKINGS_QUEUE,
+  bookingJobRetention,
+  createBookingProcessor,
+  createOutcomePublisher,
+  createUnitSyncProcessor,
+  RECONCILE_QUEUE,
+  UNIT_SYNC_JOB,
+  UNIT_SYNC_QUEUE,
+  unitSyncJobOptions,
+} from '../jobs';
+import type { Logger } from '../logging';
+import type { RandomInt } from '../planner';
+import { createReconciler } from '../reconcile';
+import { createBookingStore, createUnitStore } from '../store';
+
+export interface ServicesOptions {
+  config: FlexysyncConfig;
+  logger: Logger;
+  /** @default crypto.randomInt */
+  randomInt?: RandomInt;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** How long a unit's hand-made entries, once read, are trusted before they are read again. */
+const FOREIGN_SCAN_TTL_MS = 15 * 60_000;
+
+/**
+ * Everything flexysync's jobs and commands use, wired from the configuration: Redis connections, the
+ * FlexyKey client behind the shared request budget, stores, queues, the two processors and the
+ * reconciler. The worker adds BullMQ workers on top; CLI commands use it as is. close() tears it down.
+ */
+export function createServices(options: ServicesOptions) {
+  const { config, logger } = options;
+  const prefix = config.redis.prefix;
+  const now = options.now ?? (() => new Date());
+  const { username, password } = config.flexykey;
+  if (!username || !password) {
+    throw new Error(
+      'FlexyKey credentials missing: set FLEXYKEY_USERNAME and FLEXYKEY_PASSWORD (or FLEXYKEY_PASSWORD_FILE)',
+    );
+  }
+
+  // Workers block on Redis and must retry forever. Queues get their own connection; the stores' one
+  // pipelines automatically, so the commands a job issues together travel in one round trip.
+  const workerConnection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const queueRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const storeRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  const connections = [workerConnection, queueRedis, storeRedis];
+  for (const connection of connections) {
+    connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  }
+
+  const budget = createRequestBudget({
+    redis: storeRedis,
+    key: `${prefix}:budget:flexykey`,
+    maxRequests: config.flexykey.requestBudget.maxRequests,
+    perMs: config.flexykey.requestBudget.perSeconds * 1_000,
+  });
+  const flexykey = createFlexyKeyClient({
+    baseUrl: config.flexykey.baseUrl,
+    username,
+    password,
+    timeouts: {
+      connectMs: config.flexykey.timeouts.connectMs,
+      headersMs: config.flexykey.timeouts.requestMs,
+      bodyMs: config.flexykey.timeouts.requestMs,
+    },
+    logger: logger.child({ component: 'flexykey' }),
+    hooks: {
+      beforeRequest: () => budget.acquire(),
+      afterResponse: (info) => {
+        if (info.error instanceof FlexyKeyRateLimitError && info.error.retryAfterMs) {
+          void budget.pauseFor(info.error.retryAfterMs).catch(() => {});
+        }
+      },
+    },
+  });
+
+  const bookings = createBookingStore(storeRedis, prefix);
+  const units = createUnitStore(storeRedis, prefix);
+  const leases = createLeaseManager(storeRedis, prefix);
+  const publishOutcome = createOutcomePublisher(createOutcomeStream({ redis: storeRedis, prefix }), {
+    includePin: config.events.includePin,
+    now,
+  });
+  const bookingsQueue = new Queue(BOOKINGS_QUEUE, {
+    connection: queueRedis,
+    prefix,
+    defaultJobOptions: bookingJobRetention,
+  });
+  const unitSyncQueue = new Queue(UNIT_SYNC_QUEUE, { connection: queueRedis, prefix });
+  const reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: queueRedis, prefix });
+  const requestSync = async (unitId: number, reason: string) => {
+    await unitSyncQueue.add(UNIT_SYNC_JOB, { unitId, reason }, unitSyncJobOptions(unitId));
+  };
+
+  const resources = Object.keys(config.resources).map((key) => resolveResource(config, key));
+  const tags = [...new Set(resources.map((resource) => resource?.descriptionTag ?? ''))].filter(
+    (t) => t !== '',
+  );
+  const isOwnedDescription = (description: string | null | undefined) =>
+    !!description && tags.some((tag) => description.startsWith(tag));
+  const configuredUnits = [
+    ...new Set(resources.flatMap((resource) => resource?.units ?? []).map((u) => u.unitId)),
+  ];
+  const draw = options.randomInt ?? randomInt;
+  const applier = createApplier({ flexykey, bookings, units, logger, now });
+
+  const bookingProcessor = createBookingProcessor({
+    flexykey,
+    applier,
+    bookings,
+    units,
+    leases,
+    publishOutcome,
+    logger: logger.child({ queue: BOOKINGS_QUEUE }),
+    resolveResource: (key) => resolveResource(config, key),
+    isOwnedDescription,
+    requestSync,
+    randomInt: draw,
+    backoff: config.sync.backoff,
+    foreignScanTtlMs: FOREIGN_SCAN_TTL_MS,
+    leaseTtlMs: config.queues.lockDurationMs,
+    now,
+  });
+  const unitSyncProcessor = createUnitSyncProcessor({
+    flexykey,
+    bookings,
+    units,
+    leases,
+    publishOutcome,
+    logger: logger.child({ queue: UNIT_SYNC_QUEUE }),
+    timing: {
+      pollIntervalMs: config.sync.pollIntervalMs,
+      statusCacheGuardMs: config.sync.statusCacheGuardMs,
+      deadlineMs: config.sync.deadlineMs,
+    },
+    retry: {
+      maxAttempts: config.sync.maxAttempts,
+      backoff: config.sync.backoff,
+      unreachableRetryMs: config.sync.unreachableRetryMs,
+    },
+    requestSync,
+    leaseTtlMs: config.queues.lockDurationMs,
+    now,
+  });
+  const reconciler = createReconciler({
+    flexykey,
+    applier,
+    bookings,
+    units,
+    leases,
+    publishOutcome,
+    logger: logger.child({ component: 'reconcile' }),
+    resolveResource: (key) => resolveResource(config, key),
+    isOwnedDescription,
+    configuredUnits,
+    requestSync,
+    randomInt: draw,
+    expiredGraceMs: config.reconcile.expiredGraceMinutes * 60_000,
+    maxDeleteShare: config.reconcile.maxDeleteShare,
+    leaseTtlMs: config.queues.lockDurationMs,
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    prefix,
+    logger,
+    workerConnection,
+    queueRedis,
+    storeRedis,
+    flexykey,
+    bookings,
+    units,
+    leases,
+    publishOutcome,
+    bookingsQueue,
+    unitSyncQueue,
+    reconcileQueue,
+    requestSync,
+    bookingProcessor,
+    unitSyncProcessor,
+    reconciler,
+    /** Closes queues, the FlexyKey client and every connection (workers must be closed first). */
+    close(): Promise<void> {
+      closed ??= (async () => {
+        await Promise.all([bookingsQueue.close(), unitSyncQueue.close(), reconcileQueue.close()]);
+        await flexykey.close();
+        await Promise.all(connections.map((c) => c.quit().catch(() => {})));
+      })();
+      return closed;
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
