@@ -15,6 +15,8 @@ export const RECONCILE_JOB = 'reconcile';
 export const reconcilePayloadSchema = z.object({
   /** The schedule slot (ISO time) this run belongs to; absent for a run asked for by hand. */
   slot: z.string().optional(),
+  /** What started it: the schedule, a catch-up of a slot missed while no process ran, or a person. */
+  trigger: z.enum(['schedule', 'catch-up', 'manual']).optional(),
   force: z.boolean().optional(),
 });
 export type ReconcilePayload = z.infer<typeof reconcilePayloadSchema>;

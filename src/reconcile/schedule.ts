@@ -27,10 +27,14 @@ export async function recordReconcileSlot(redis: Redis, prefix: string, slot: st
 }
 
 /** The reconcile job of one slot: its id makes a second add of the same slot a no-op in BullMQ. */
-export async function enqueueReconcileSlot(queue: Queue, slot: Date): Promise<void> {
+export async function enqueueReconcileSlot(
+  queue: Queue,
+  slot: Date,
+  trigger: 'schedule' | 'catch-up' = 'schedule',
+): Promise<void> {
   await queue.add(
     RECONCILE_JOB,
-    { slot: slot.toISOString() },
+    { slot: slot.toISOString(), trigger },
     {
       jobId: `slot-${slot.getTime()}`,
       attempts: 5,
@@ -51,11 +55,11 @@ export async function startReconcileSchedule(
   options: ReconcileScheduleOptions,
 ): Promise<{ stop(): Promise<void> }> {
   const { redis, prefix, queue, logger } = options;
-  const trigger = async (slot: Date, why: string) => {
+  const trigger = async (slot: Date, why: 'schedule' | 'catch-up') => {
     const elected = await redis.set(electionKey(prefix, slot.getTime()), '1', 'PX', 24 * 3_600_000, 'NX');
     if (elected !== 'OK') return;
     logger.info({ slot: slot.toISOString(), why }, 'reconcile slot');
-    await enqueueReconcileSlot(queue, slot);
+    await enqueueReconcileSlot(queue, slot, why);
   };
 
   const task = cron.schedule(
@@ -63,7 +67,7 @@ export async function startReconcileSchedule(
     async (context) => {
       const slot = new Date(context.date);
       slot.setMilliseconds(0);
-      await trigger(slot, 'scheduled').catch((error: unknown) =>
+      await trigger(slot, 'schedule').catch((error: unknown) =>
         logger.error({ err: (error as Error).message }, 'could not trigger reconcile'),
       );
     },
@@ -73,7 +77,7 @@ export async function startReconcileSchedule(
   const missed = previousSlot(task, Date.now(), options.catchUpWindowMs ?? 8 * 24 * 3_600_000);
   if (missed) {
     const last = Number(await redis.get(lastSlotKey(prefix)));
-    if (!Number.isFinite(last) || last < missed.getTime()) await trigger(missed, 'caught up at start');
+    if (!Number.isFinite(last) || last < missed.getTime()) await trigger(missed, 'catch-up');
   }
   return {
     async stop() {
