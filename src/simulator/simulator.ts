@@ -32,6 +32,11 @@ export const unitPatchSchema = z.object({
   failAfterPackets: z.int().min(0).nullable().optional(),
   /** Input globalNumber → active (e.g. `{ "IX1": true }`); a change notifies webhooks. */
   inputs: z.record(z.string(), z.boolean()).optional(),
+  /**
+   * The physical unit was swapped for a new one: its device memory is empty, while the server still
+   * believes every row is synced (what `flexysync resync --unit` is for).
+   */
+  replaced: z.literal(true).optional(),
 });
 
 export type UnitPatch = z.input<typeof unitPatchSchema>;
@@ -224,6 +229,10 @@ export class Simulator {
     if (body.inputs) setInputs(world, unit, body.inputs);
     if (body.packetLatencyMs !== undefined) unit.packetLatencyMs = body.packetLatencyMs;
     if (body.failAfterPackets !== undefined) unit.failAfterPackets = body.failAfterPackets;
+    if (body.replaced) {
+      unit.device.entries.clear();
+      unit.device.settings.clear();
+    }
     if (body.online !== undefined && body.online !== unit.online) {
       unit.online = body.online;
       unit.lastSeenMs = Date.now();
