@@ -82,7 +82,7 @@ describe('defaults', () => {
     expect(config.events).toEqual({ includePin: true });
     expect(config.logLevel).toBe('info');
     expect(config.sources).toBeUndefined();
-    expect(config.http).toBeUndefined();
+    expect(config.http).toEqual(CONFIG_DEFAULTS.http);
   });
 
   it('accepts an empty document (no resources yet)', () => {
@@ -100,13 +100,9 @@ describe('defaults', () => {
     expect(config.flexykey.timeouts.requestMs).toBe(15000);
   });
 
-  it('keeps the loosely typed sources and http sections as given', () => {
-    const config = parseConfig(
-      { ...minimal, sources: { airbnb: { url: 'https://x' } }, http: { port: 8080 } },
-      {},
-    );
+  it('keeps the loosely typed sources section as given', () => {
+    const config = parseConfig({ ...minimal, sources: { airbnb: { url: 'https://x' } } }, {});
     expect(config.sources).toEqual({ airbnb: { url: 'https://x' } });
-    expect(config.http).toEqual({ port: 8080 });
   });
 
   it('adds the trailing slash to a base URL so relative API paths resolve under it', () => {
