@@ -60,6 +60,11 @@ export function createServices(options: ServicesOptions) {
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   }
 
+  // Reachability for /readyz: FlexyKey is unreachable only when its latest answer-less attempt is more
+  // recent than its latest answer (an idle worker that has not called it for a while is still ready).
+  const reachability = { lastAnswerMs: 0, lastSilenceMs: 0 };
+  const flexykeyReachable = () => reachability.lastSilenceMs <= reachability.lastAnswerMs;
+
   const budget = createRequestBudget({
     redis: storeRedis,
     key: `${prefix}:budget:flexykey`,
@@ -79,6 +84,8 @@ export function createServices(options: ServicesOptions) {
     hooks: {
       beforeRequest: () => budget.acquire(),
       afterResponse: (info) => {
+        if (info.status === undefined) reachability.lastSilenceMs = Date.now();
+        else reachability.lastAnswerMs = Date.now();
         if (info.error instanceof FlexyKeyRateLimitError && info.error.retryAfterMs) {
           void budget.pauseFor(info.error.retryAfterMs).catch(() => {});
         }
@@ -192,6 +199,10 @@ export function createServices(options: ServicesOptions) {
     bookingProcessor,
     unitSyncProcessor,
     reconciler,
+    /** Whether FlexyKey answered its latest calls (any status counts: it is reachable). */
+    flexykeyReachable,
+    /** Whether every Redis connection is up. */
+    redisReady: () => connections.every((connection) => connection.status === 'ready'),
     /** Closes queues, the FlexyKey client and every connection (workers must be closed first). */
     close(): Promise<void> {
       closed ??= (async () => {

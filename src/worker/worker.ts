@@ -1,5 +1,6 @@
 import { type Queue, Worker, type WorkerOptions } from 'bullmq';
 import type { FlexysyncConfig } from '../config';
+import { createHttpServer, type HttpServer, readIntakeToken } from '../http';
 import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
 import type { Logger } from '../logging';
 import type { RandomInt } from '../planner';
@@ -19,6 +20,8 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   services: Services;
+  /** Where the HTTP server listens, when `http.enabled`. */
+  httpUrl?: string;
   bookingsQueue: Queue;
   unitSyncQueue: Queue;
   reconcileQueue: Queue;
@@ -32,6 +35,8 @@ export interface RunningWorker {
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
+  // A bad intake token file stops the start before anything connects.
+  const intakeToken = config.http.enabled ? readIntakeToken() : undefined;
   const services = createServices(options);
   const { prefix, workerConnection } = services;
   const common: WorkerOptions = {
@@ -80,6 +85,32 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         logger: logger.child({ component: 'reconcile-schedule' }),
       })
     : undefined;
+  let shuttingDown = false;
+  let http: HttpServer | undefined;
+  let httpUrl: string | undefined;
+  if (config.http.enabled) {
+    http = createHttpServer({
+      config,
+      bookingsQueue: services.bookingsQueue,
+      logger: logger.child({ component: 'http' }),
+      ...(intakeToken ? { intakeToken } : {}),
+      readiness: () => ({
+        redis: services.redisReady(),
+        flexykey: services.flexykeyReachable(),
+        shuttingDown,
+      }),
+    });
+    try {
+      const address = await http.listen();
+      httpUrl = address.url;
+      logger.info({ url: address.url }, 'http server listening');
+    } catch (error) {
+      await schedule?.stop();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await services.close();
+      throw error;
+    }
+  }
   logger.info(
     {
       prefix,
@@ -93,6 +124,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let closing: Promise<void> | undefined;
   return {
     services,
+    ...(httpUrl ? { httpUrl } : {}),
     bookingsQueue: services.bookingsQueue,
     unitSyncQueue: services.unitSyncQueue,
     reconcileQueue: services.reconcileQueue,
@@ -101,7 +133,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         const timeoutMs = options.closeTimeoutMs ?? 20_000;
         const bounded = (promise: Promise<unknown>) =>
           Promise.race([promise, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
-        // Stop triggering work, then the workers (they finish in-flight jobs), then what they used.
+        // Refuse new intake and report not ready, stop triggering work, then the workers (they finish
+        // in-flight jobs), then what they used.
+        shuttingDown = true;
+        await http?.close();
         await schedule?.stop();
         await bounded(Promise.all(workers.map((worker) => worker.close())));
         await bounded(services.close());
