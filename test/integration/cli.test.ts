@@ -231,14 +231,23 @@ describe('flexysync status', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    engine = await startEngine({ resources: RESOURCES });
+    engine = await startEngine({
+      resources: { ...RESOURCES, gate: { timeZone: ZONE, units: [{ unitId: 7002, action: 'R1' }] } },
+    });
     env = {
       REDIS_URL: engine.env.REDIS_URL as string,
       FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput),
     };
-    await engine.enqueue([event('ST-1'), event('ST-2', { guest: { name: 'Second' } })]);
+    // Unit 7002 is offline: its booking fails and the unit is reported unreachable.
+    engine.sim.simulator.updateUnit(7002, { online: false });
+    await engine.enqueue([
+      event('ST-1'),
+      event('ST-2', { guest: { name: 'Second' } }),
+      event('GT-1', { resource: 'gate', guest: { name: 'Gate' } }),
+    ]);
     await engine.waitForState('pms/ST-1', 'synced');
     await engine.waitForState('pms/ST-2', 'synced');
+    await engine.waitForState('pms/GT-1', 'failed');
   });
 
   afterAll(async () => {
@@ -250,9 +259,9 @@ describe('flexysync status', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.prefix).toBe(engine.prefix);
-    expect(report.queues.bookings).toMatchObject({ completed: 2, failed: 0, waiting: 0, active: 0 });
+    expect(report.queues.bookings).toMatchObject({ completed: 3, failed: 0, waiting: 0, active: 0 });
     expect(report.queues['unit-sync'].completed).toBeGreaterThanOrEqual(1);
-    expect(report.units).toEqual([
+    expect(report.units.sort((a: { unitId: number }, b: { unitId: number }) => a.unitId - b.unitId)).toEqual([
       expect.objectContaining({
         unitId: 7001,
         unreachable: false,
@@ -263,6 +272,13 @@ describe('flexysync status', () => {
         lastResult: expect.stringMatching(/^(completed|no-changes)$/),
         lastSuccessIso: expect.any(String),
       }),
+      expect.objectContaining({
+        unitId: 7002,
+        unreachable: true,
+        awaiting: 1,
+        unreachableSinceIso: expect.any(String),
+        lastError: expect.stringMatching(/TimedOut|not finished/),
+      }),
     ]);
   });
 
@@ -270,8 +286,24 @@ describe('flexysync status', () => {
     const result = await runCli(['status'], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`prefix ${engine.prefix}`);
-    expect(result.stdout).toMatch(/^bookings\s+0\s+0\s+0\s+0\s+2$/m);
+    expect(result.stdout).toMatch(/^bookings\s+0\s+0\s+0\s+0\s+3$/m);
     expect(result.stdout).toMatch(/^7001\s+(completed|no-changes)\s+\d{4}-/m);
+    expect(result.stdout).toMatch(/^7002\s+UNREACHABLE\s+\d{4}-.*\s1$/m);
+    expect(result.stdout).toMatch(/^\s+last error: .+/m);
+  });
+
+  it('--booking of a booking waiting for an unreachable unit says so', async () => {
+    const json = await runCli(['status', '--booking', 'pms/GT-1', '--json'], { env });
+    expect(json.code).toBe(0);
+    const status = JSON.parse(json.stdout);
+    expect(status.awaitingUnits).toEqual([7002]);
+    expect(status.events.at(-1)).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/unit 7002 unreachable/),
+    });
+    const text = await runCli(['status', '--booking', 'pms/GT-1'], { env });
+    expect(text.stdout).toMatch(/unit 7002\s+R1\s+.*waiting for sync/);
+    expect(text.stdout).toMatch(/last event: failed at .*\(unit 7002 unreachable/);
   });
 
   it('--booking masks the PIN unless --show-pin, and lists the outcome events', async () => {

@@ -187,6 +187,82 @@ describe('flexysync worker process: shutdown and start-up', () => {
     expect((await exitOf(second.child, 15_000)).code).toBe(0);
   }, 90_000);
 
+  it('SIGTERM while a sync waits on an offline unit: exits within 10 s and hands the sync back at once', async () => {
+    engine = await startEngine({
+      seed: engineSeed(2, 5),
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      startWorker: false,
+      // A unit that takes long to answer is normal (the production sync deadline is 2 minutes).
+      simulator: { syncTimeoutMs: 60_000 },
+      sync: { deadlineMs: 60_000 },
+      config: { queues: { lockDurationMs: 3_000, stalledIntervalMs: 1_000 } },
+    });
+    const { sim } = engine;
+    sim.simulator.updateUnit(7001, { online: false });
+    const configFile = writeConfigFile(engine.configInput);
+    const first = spawnInfoWorker(configFile, engine.env);
+    workers.push(first);
+    await engine.enqueue([booking('OFF-1', 'room')]);
+    await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
+      timeoutMs: 20_000,
+      description: 'a sync of the offline unit running',
+    });
+
+    first.child.kill('SIGTERM');
+    const { code, afterMs } = await exitOf(first.child, 30_000);
+    expect(code).toBe(0);
+    // Docker's default stop grace period: a worker still busy after it is killed mid-way.
+    expect(afterMs).toBeLessThan(10_000);
+    const syncQueue = new Queue(UNIT_SYNC_QUEUE, { connection: engine.redis, prefix: engine.prefix });
+    try {
+      // Handed back, not left locked until its lock expires and a stalled-job check finds it (each
+      // such stall counts towards maxStalledCount, after which BullMQ fails the job for good).
+      expect(await syncQueue.getActiveCount()).toBe(0);
+    } finally {
+      await syncQueue.close();
+    }
+
+    sim.simulator.updateUnit(7001, { online: true });
+    workers.push(spawnWorker(configFile, engine.env));
+    await engine.waitForState('pms/OFF-1', 'synced', 20_000);
+    expectUnitExact(sim, 7001, 1);
+  }, 90_000);
+
+  it('a second signal while stopping exits at once with code 1; the abandoned sync is taken over later', async () => {
+    engine = await startEngine({
+      seed: engineSeed(2, 5),
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      startWorker: false,
+      simulator: { syncTimeoutMs: 60_000 },
+      sync: { deadlineMs: 60_000 },
+      config: { queues: { lockDurationMs: 3_000, stalledIntervalMs: 1_000 } },
+    });
+    const { sim } = engine;
+    sim.simulator.updateUnit(7001, { online: false });
+    const configFile = writeConfigFile(engine.configInput);
+    const first = spawnInfoWorker(configFile, engine.env);
+    workers.push(first);
+    await engine.enqueue([booking('TWICE-1', 'room')]);
+    await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
+      timeoutMs: 20_000,
+      description: 'a sync of the offline unit running',
+    });
+    first.child.kill('SIGTERM');
+    await waitFor(() => first.output().includes('stopping: finishing in-flight jobs'), {
+      description: 'the worker stopping',
+    });
+    first.child.kill('SIGINT');
+    const { code, afterMs } = await exitOf(first.child, 10_000);
+    expect(code).toBe(1);
+    expect(afterMs).toBeLessThan(3_000);
+    expect(first.output()).toContain('second signal');
+
+    sim.simulator.updateUnit(7001, { online: true });
+    workers.push(spawnWorker(configFile, engine.env));
+    await engine.waitForState('pms/TWICE-1', 'synced', 30_000);
+    expectUnitExact(sim, 7001, 1);
+  }, 60_000);
+
   describe('refuses to start with a clear message and a non-zero exit', () => {
     /** Runs `flexysync worker` with exactly these variables (nothing inherited that could satisfy it). */
     function runWorker(env: Record<string, string>, timeoutMs = 20_000) {
