@@ -271,6 +271,268 @@ function typeErrorList(issue: { input?: unknown }): string {
   return issue.input === undefined ? 'is required' : `must be a list, got ${describeInput(issue.input)}`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// sources: calendar feeds (docs/feeds.md)
+
+/** Defaults of a calendar feed source (`sources.<name>`), in one place; docs/feeds.md lists the same. */
+export const SOURCE_DEFAULTS = {
+  schedule: '*/10 * * * *',
+  allowHttp: false,
+  fetch: {
+    connectTimeoutMs: 10_000,
+    headersTimeoutMs: 30_000,
+    bodyTimeoutMs: 30_000,
+    totalTimeoutMs: 60_000,
+    maxBytes: 10_485_760,
+    maxRedirects: 5,
+  },
+  safety: {
+    absentFetchesBeforeCancel: 2,
+    maxCancelShare: 0.5,
+    minCancellationsToHold: 2,
+    maxRejectedShare: 0.5,
+  },
+  window: { pastDays: 31, futureDays: 400, maxOccurrencesPerSeries: 1_000 },
+  mapping: { useDefaultRules: true, defaultKind: 'booking' as const, ambiguousAs: 'ignore' as const },
+  /** An unchanged feed is still re-read this often: recurring series bring new occurrences into the window. */
+  reparseAfterMs: 21_600_000,
+} as const;
+
+/** Source names end up in Redis keys and BookingEvents (`source`), so they follow its alphabet. */
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A feed URL is a credential (Airbnb and Booking.com put the secret in it): problems name the
+ * scheme, never the URL.
+ */
+function feedUrl() {
+  return str('an https:// or webcal:// URL').superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an https:// (or webcal://) URL; this one does not parse',
+      });
+      return;
+    }
+    if (!['https:', 'http:', 'webcal:', 'webcals:'].includes(url.protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an https:// (or webcal://) URL, got a ${url.protocol}// URL`,
+      });
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not hold a user name or password: set auth.username and name the environment variable holding the password in auth.passwordEnv',
+      });
+    }
+  });
+}
+
+function share(defaultValue: number) {
+  const rule = (issue: { input?: unknown }) => `must be a number from 0 to 1, got ${show(issue.input)}`;
+  return z.number({ error: rule }).min(0, { error: rule }).max(1, { error: rule }).default(defaultValue);
+}
+
+function regexSource(what: string) {
+  return str(what).superRefine((value, ctx) => {
+    try {
+      new RegExp(value, 'u');
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a regular expression (JavaScript syntax): ${(error as Error).message}`,
+      });
+    }
+  });
+}
+
+const textField = z
+  .enum(['summary', 'description', 'location'], {
+    error: (issue) => `expected summary, description or location, got ${show(issue.input)}`,
+  })
+  .default('summary');
+
+const mappingRuleSchema = section({
+  field: textField,
+  match: regexSource('a regular expression'),
+  ignoreCase: bool().default(true),
+  kind: z.enum(['booking', 'block', 'tentative', 'ambiguous', 'ignore'], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required'
+        : `expected booking, block, tentative, ambiguous or ignore, got ${show(issue.input)}`,
+  }),
+});
+
+const extractSchema = section({
+  field: textField,
+  /** The first capture group (or the group named `value`) is the value. */
+  pattern: regexSource('a regular expression with a capture group'),
+});
+
+const routeSchema = section({
+  field: textField,
+  match: regexSource('a regular expression'),
+  ignoreCase: bool().default(true),
+  resource: str('a resource key').min(1, { error: 'must not be empty' }),
+});
+
+const sourceSchema = section({
+  type: z.literal('ical', {
+    error: (issue) =>
+      issue.input === undefined ? 'is required (ical)' : `expected ical, got ${show(issue.input)}`,
+  }),
+  url: feedUrl(),
+  allowHttp: bool().default(SOURCE_DEFAULTS.allowHttp),
+  auth: nullAsAbsent(
+    section({
+      username: str('a user name').min(1, { error: 'must not be empty' }),
+      passwordEnv: str('an environment variable name').regex(ENV_NAME, {
+        error: (issue) =>
+          `must be an environment variable name (e.g. FEED_AIRBNB_PASSWORD), got ${show(issue.input)}`,
+      }),
+      password: z
+        .undefined({
+          error:
+            'must not be in the configuration file: put the password in an environment variable and name it in passwordEnv',
+        })
+        .optional(),
+    }).optional(),
+  ),
+  resources: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? [value] : value),
+      z
+        .array(str('a resource key').min(1, { error: 'must not be empty' }), { error: typeErrorList })
+        .min(1, { error: 'must name at least one resource' }),
+    )
+    .describe('The resource(s) this feed books; a single key is accepted for one resource.'),
+  route: nullAsAbsent(z.array(routeSchema, { error: typeErrorList }).optional()),
+  timeZone: timeZone.optional(),
+  schedule: str('a cron expression')
+    .refine((value) => cronValidate(value), {
+      error: (issue) =>
+        `must be a cron expression (minute hour day-of-month month day-of-week, e.g. '*/10 * * * *'), got ${show(issue.input)}`,
+    })
+    .default(SOURCE_DEFAULTS.schedule),
+  mapping: nullAsAbsent(
+    section({
+      rules: nullAsAbsent(z.array(mappingRuleSchema, { error: typeErrorList }).default([])),
+      useDefaultRules: bool().default(SOURCE_DEFAULTS.mapping.useDefaultRules),
+      defaultKind: z
+        .enum(['booking', 'block', 'tentative', 'ignore'], {
+          error: (issue) => `expected booking, block, tentative or ignore, got ${show(issue.input)}`,
+        })
+        .default(SOURCE_DEFAULTS.mapping.defaultKind),
+      ambiguousAs: z
+        .enum(['ignore', 'booking'], {
+          error: (issue) => `expected ignore or booking, got ${show(issue.input)}`,
+        })
+        .default(SOURCE_DEFAULTS.mapping.ambiguousAs),
+      guestName: nullAsAbsent(extractSchema.optional()),
+      guestPhone: nullAsAbsent(extractSchema.optional()),
+    }).prefault({}),
+  ),
+  safety: nullAsAbsent(
+    section({
+      absentFetchesBeforeCancel: int(1, 100).default(SOURCE_DEFAULTS.safety.absentFetchesBeforeCancel),
+      maxCancelShare: share(SOURCE_DEFAULTS.safety.maxCancelShare),
+      minCancellationsToHold: int(1, 100_000).default(SOURCE_DEFAULTS.safety.minCancellationsToHold),
+      maxRejectedShare: share(SOURCE_DEFAULTS.safety.maxRejectedShare),
+    }).prefault({}),
+  ),
+  fetch: nullAsAbsent(
+    section({
+      connectTimeoutMs: int(100, 120_000, ' ms').default(SOURCE_DEFAULTS.fetch.connectTimeoutMs),
+      headersTimeoutMs: int(100, 600_000, ' ms').default(SOURCE_DEFAULTS.fetch.headersTimeoutMs),
+      bodyTimeoutMs: int(100, 600_000, ' ms').default(SOURCE_DEFAULTS.fetch.bodyTimeoutMs),
+      totalTimeoutMs: int(100, 1_800_000, ' ms').default(SOURCE_DEFAULTS.fetch.totalTimeoutMs),
+      maxBytes: int(1_024, 1_073_741_824, ' bytes').default(SOURCE_DEFAULTS.fetch.maxBytes),
+      maxRedirects: int(0, 20).default(SOURCE_DEFAULTS.fetch.maxRedirects),
+    }).prefault({}),
+  ),
+  window: nullAsAbsent(
+    section({
+      pastDays: int(0, 3_650, ' days').default(SOURCE_DEFAULTS.window.pastDays),
+      futureDays: int(1, 3_650, ' days').default(SOURCE_DEFAULTS.window.futureDays),
+      maxOccurrencesPerSeries: int(1, 100_000).default(SOURCE_DEFAULTS.window.maxOccurrencesPerSeries),
+    }).prefault({}),
+  ),
+  reparseAfterMs: int(60_000, 604_800_000, ' ms').default(SOURCE_DEFAULTS.reparseAfterMs),
+});
+
+const sourcesSchema = z.record(
+  str('a source name').regex(SOURCE_NAME, {
+    error:
+      "source names must be 1–64 of letters, digits, '.', '_' or '-', starting with a letter or digit (they become BookingEvent.source)",
+  }),
+  sourceSchema,
+  {
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? "source names must be 1–64 of letters, digits, '.', '_' or '-', starting with a letter or digit"
+        : `must be a mapping, got ${describeInput(issue.input)}`,
+  },
+);
+
+/** Checks between a source and the rest of the file (resources it names, plain http). */
+function checkSources(config: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
+  const { sources, resources } = (config ?? {}) as { sources?: unknown; resources?: unknown };
+  if (!sources || typeof sources !== 'object') return;
+  const known = resources && typeof resources === 'object' ? Object.keys(resources) : [];
+  for (const [name, source] of Object.entries(sources as Record<string, unknown>)) {
+    if (!source || typeof source !== 'object') continue;
+    const {
+      url,
+      allowHttp,
+      resources: feeds,
+      route,
+    } = source as {
+      url?: unknown;
+      allowHttp?: unknown;
+      resources?: unknown;
+      route?: unknown;
+    };
+    if (typeof url === 'string' && /^http:/i.test(url) && allowHttp !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', name, 'url'],
+        message:
+          'is plain http (the feed and its secret would travel unencrypted): use https, or set allowHttp: true',
+      });
+    }
+    const listed = Array.isArray(feeds) ? feeds.filter((key): key is string => typeof key === 'string') : [];
+    listed.forEach((key, index) => {
+      if (!known.includes(key)) {
+        const suggestion = suggestKey(key, known);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', name, 'resources', index],
+          message: `unknown resource '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; resources: ${known.join(', ') || '(none)'}`,
+        });
+      }
+    });
+    if (Array.isArray(route)) {
+      route.forEach((rule, index) => {
+        const target = (rule as { resource?: unknown } | null)?.resource;
+        if (typeof target === 'string' && !listed.includes(target)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources', name, 'route', index, 'resource'],
+            message: `must be one of this source's resources (${listed.join(', ')}), got '${target}'`,
+          });
+        }
+      });
+    }
+  }
+}
+
 /** No control characters, no surrounding whitespace. */
 const RESOURCE_KEY = /^[^\s\p{Cc}](?:\P{Cc}*[^\s\p{Cc}])?$/u;
 
@@ -391,14 +653,8 @@ export const configFileSchema = section({
       )
       .prefault({}),
   ),
-  /** Booking sources (feeds, intake); typed by the issue that adds them. */
-  sources: nullAsAbsent(
-    z
-      .record(z.string(), z.unknown(), {
-        error: (issue) => `must be a mapping, got ${describeInput(issue.input)}`,
-      })
-      .optional(),
-  ),
+  /** Calendar feeds polled on a schedule (docs/feeds.md). */
+  sources: nullAsAbsent(sourcesSchema.optional()),
   /** The worker's HTTP server: health, readiness, the JSON Schema and the booking intake. */
   http: nullAsAbsent(
     section({
@@ -463,6 +719,7 @@ export const configFileSchema = section({
         }
       }
     }
+    checkSources(config, ctx);
   },
   { when: () => true },
 );

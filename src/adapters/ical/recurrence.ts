@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import ical from 'node-ical';
+import { sync as icalSync } from 'node-ical';
 import { addDays, type CalendarValue, type ValueResult } from './values';
 
 export interface ExpandRuleInput {
@@ -67,8 +67,10 @@ export function expandRule(input: ExpandRuleInput): ValueResult<Expansion> {
   ].join('\r\n');
   let dates: Date[];
   try {
-    const parsed = ical.sync.parseICS(text);
-    const event = parsed.series as { rrule?: { between(a: Date, b: Date, inc?: boolean): Date[] } } | undefined;
+    const parsed = icalSync.parseICS(text);
+    const event = parsed.series as
+      | { rrule?: { between(a: Date, b: Date, inc?: boolean): Date[] } }
+      | undefined;
     if (!event?.rrule) return { ok: false, reason: 'RRULE could not be read' };
     // A DATE series generates noon-UTC instants: widen the window by a day on each side, then filter by date.
     const from = input.start.kind === 'date' ? new Date(input.from.getTime() - 86_400_000) : input.from;

@@ -100,9 +100,11 @@ describe('defaults', () => {
     expect(config.flexykey.timeouts.requestMs).toBe(15000);
   });
 
-  it('keeps the loosely typed sources section as given', () => {
-    const config = parseConfig({ ...minimal, sources: { airbnb: { url: 'https://x' } } }, {});
-    expect(config.sources).toEqual({ airbnb: { url: 'https://x' } });
+  it('types the sources section (calendar feeds; test/unit/adapters/config.test.ts has the rules)', () => {
+    const source = { type: 'ical', url: 'https://x.example/feed.ics', resources: 'room-101' };
+    const config = parseConfig({ ...minimal, sources: { airbnb: source } }, {});
+    expect(config.sources?.airbnb?.resources).toEqual(['room-101']);
+    expect(config.sources?.airbnb?.schedule).toBe('*/10 * * * *');
   });
 
   it('adds the trailing slash to a base URL so relative API paths resolve under it', () => {
