@@ -13,7 +13,11 @@ export interface UnitSyncTiming {
 export type SyncOutcome =
   | { result: 'completed'; pushes: number }
   | { result: 'no-changes'; pushes: number }
-  | { result: 'failed' | 'timed-out' | 'deadline' | 'lost-lease'; pushes: number; detail: string };
+  | {
+      result: 'failed' | 'timed-out' | 'deadline' | 'lost-lease' | 'handed-back';
+      pushes: number;
+      detail: string;
+    };
 
 export interface RunUnitSyncDeps {
   flexykey: FlexyKeyClient;
@@ -24,6 +28,8 @@ export interface RunUnitSyncDeps {
   onProgress?: (status: SyncStatus) => Promise<void> | void;
   /** Checked before every call: false stops the sync (another process took the unit over). */
   stillOwner?: () => Promise<boolean> | boolean;
+  /** Set when the process is shutting down: the sync stops watching and is handed back to the queue. */
+  stopping?: AbortSignal;
 }
 
 const FINISHED = new Set(['Completed', 'Failed', 'TimedOut', 'Aborted']);
@@ -47,6 +53,7 @@ export async function runUnitSync(
   let pushes = 0;
 
   for (let round = 0; round <= MAX_ALREADY_RUNNING; round++) {
+    if (deps.stopping?.aborted) return { result: 'handed-back', pushes, detail: 'shutting down before push' };
     if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
     const before = await flexykey.unitSync.status({ unitId });
     const staleStartedIso = before.startedIso ?? null;
@@ -67,6 +74,9 @@ export async function runUnitSync(
     // FLEXYKEY: wait out the status cache guard before the first poll (guide: "normally 2 seconds").
     await sleep(Math.max(pollEvery, timing.statusCacheGuardMs + 100));
     for (;;) {
+      // The unit goes on receiving its packets; whoever takes the job over finds the sync through Status.
+      if (deps.stopping?.aborted)
+        return { result: 'handed-back', pushes, detail: 'shutting down while polling' };
       if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost while polling' };
       const status = await flexykey.unitSync.status({ unitId });
       // FLEXYKEY: "None" after a queued push can only be a cached pre-push answer (a finished sync is

@@ -31,6 +31,8 @@ export interface UnitSyncProcessorDeps {
   leaseTtlMs: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /** Aborted when the process shuts down: running syncs are handed back to the queue at once. */
+  stopping?: AbortSignal;
 }
 
 export interface UnitSyncJobResult {
@@ -41,7 +43,20 @@ export interface UnitSyncJobResult {
   confirmed: number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A sleep that ends early when `signal` aborts (so a shutdown does not wait out a poll interval). */
+function abortableSleep(signal: AbortSignal | undefined) {
+  return (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+}
 
 /**
  * The unit-sync job: at most one sync per unit at a time across every process (a fenced lease on top of
@@ -51,7 +66,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * tried again every `unreachableRetryMs`, so no change is ever dropped.
  */
 export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? abortableSleep(deps.stopping);
   const now = deps.now ?? (() => new Date());
   const leaseTtlMs = deps.leaseTtlMs;
 
@@ -81,6 +96,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           sleep,
           now: () => now().getTime(),
           stillOwner: () => keepAlive.held(),
+          ...(deps.stopping ? { stopping: deps.stopping } : {}),
           onProgress: async (status) => {
             const percent = status.progressPercent ?? 0;
             await job.updateProgress({ unitId, percent, state: status.state });
@@ -96,6 +112,12 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       }
       await deps.units.incrementPushesBy(unitId, outcome.pushes);
 
+      if (outcome.result === 'handed-back') {
+        // Not a failure: no Abort, no backoff. Another worker (or this one after a restart) resumes it.
+        logger.info({ detail: outcome.detail }, 'shutting down: sync handed back to the queue');
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
       if (outcome.result === 'lost-lease') {
         logger.warn('lost the unit lease mid-sync; the process that took over finishes the work');
         return { unitId, result: outcome.result, pushes: outcome.pushes, confirmed: 0 };

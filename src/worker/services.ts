@@ -29,6 +29,8 @@ export interface ServicesOptions {
   randomInt?: RandomInt;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Aborted when the process shuts down: long-running jobs hand their work back. */
+  stopping?: AbortSignal;
 }
 
 /** How long a unit's hand-made entries, once read, are trusted before they are read again. */
@@ -160,6 +162,7 @@ export function createServices(options: ServicesOptions) {
     requestSync,
     leaseTtlMs: config.queues.lockDurationMs,
     now,
+    ...(options.stopping ? { stopping: options.stopping } : {}),
   });
   const reconciler = createReconciler({
     flexykey,

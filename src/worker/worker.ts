@@ -14,7 +14,10 @@ export interface StartWorkerOptions {
   randomInt?: RandomInt;
   /** @default () => new Date() */
   now?: () => Date;
-  /** How long close() waits for in-flight jobs before giving up on them (they are then retried elsewhere). @default 20_000 */
+  /**
+   * How long close() waits for in-flight jobs before giving up on them (they are then retried elsewhere).
+   * Below the usual 10 s an orchestrator grants before SIGKILL. @default 8_000
+   */
   closeTimeoutMs?: number;
 }
 
@@ -37,7 +40,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, logger } = options;
   // A bad intake token file stops the start before anything connects.
   const intakeToken = config.http.enabled ? readIntakeToken() : undefined;
-  const services = createServices(options);
+  const stopping = new AbortController();
+  const services = createServices({ ...options, stopping: stopping.signal });
   const { prefix, workerConnection } = services;
   const common: WorkerOptions = {
     connection: workerConnection,
@@ -130,12 +134,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     reconcileQueue: services.reconcileQueue,
     close() {
       closing ??= (async () => {
-        const timeoutMs = options.closeTimeoutMs ?? 20_000;
+        const timeoutMs = options.closeTimeoutMs ?? 8_000;
         const bounded = (promise: Promise<unknown>) =>
           Promise.race([promise, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
         // Refuse new intake and report not ready, stop triggering work, then the workers (they finish
         // in-flight jobs), then what they used.
         shuttingDown = true;
+        stopping.abort();
         await http?.close();
         await schedule?.stop();
         await bounded(Promise.all(workers.map((worker) => worker.close())));

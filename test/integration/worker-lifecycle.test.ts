@@ -151,8 +151,10 @@ describe('flexysync worker process: shutdown and start-up', () => {
     const messages = lines.map((line) => line.msg);
     const stopping = messages.indexOf('stopping: finishing in-flight jobs');
     expect(stopping).toBeGreaterThan(0);
-    // The sync that was running when the signal came was finished, not dropped, before the exit.
-    expect(messages.indexOf('unit synced', stopping)).toBeGreaterThan(stopping);
+    // The sync that was running when the signal came was handed back to the queue, not dropped.
+    expect(messages.indexOf('shutting down: sync handed back to the queue', stopping)).toBeGreaterThan(
+      stopping,
+    );
     expect(messages.at(-1)).toBe('worker stopped');
 
     const bookingsQueue = new Queue(BOOKINGS_QUEUE, { connection: engine.redis, prefix: engine.prefix });
@@ -228,24 +230,23 @@ describe('flexysync worker process: shutdown and start-up', () => {
     expectUnitExact(sim, 7001, 1);
   }, 90_000);
 
-  it('a second signal while stopping exits at once with code 1; the abandoned sync is taken over later', async () => {
+  it('a second signal while stopping exits at once with code 1; the abandoned booking is taken over later', async () => {
     engine = await startEngine({
       seed: engineSeed(2, 5),
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
       startWorker: false,
-      simulator: { syncTimeoutMs: 60_000 },
-      sync: { deadlineMs: 60_000 },
       config: { queues: { lockDurationMs: 3_000, stalledIntervalMs: 1_000 } },
     });
     const { sim } = engine;
-    sim.simulator.updateUnit(7001, { online: false });
+    // A slow FlexyKey: the booking job is still waiting for its create when the worker is asked to stop.
+    sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 6_000, count: 1 }]);
     const configFile = writeConfigFile(engine.configInput);
     const first = spawnInfoWorker(configFile, engine.env);
     workers.push(first);
     await engine.enqueue([booking('TWICE-1', 'room')]);
-    await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
+    await waitFor(() => sim.simulator.callCount('POST /v1/UnitIdEntries') === 1, {
       timeoutMs: 20_000,
-      description: 'a sync of the offline unit running',
+      description: 'the create in flight',
     });
     first.child.kill('SIGTERM');
     await waitFor(() => first.output().includes('stopping: finishing in-flight jobs'), {
@@ -257,7 +258,6 @@ describe('flexysync worker process: shutdown and start-up', () => {
     expect(afterMs).toBeLessThan(3_000);
     expect(first.output()).toContain('second signal');
 
-    sim.simulator.updateUnit(7001, { online: true });
     workers.push(spawnWorker(configFile, engine.env));
     await engine.waitForState('pms/TWICE-1', 'synced', 30_000);
     expectUnitExact(sim, 7001, 1);
