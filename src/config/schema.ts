@@ -41,6 +41,9 @@ export const CONFIG_DEFAULTS = {
     bodyLimitBytes: 1_048_576,
     maxEventsPerRequest: 1_000,
   },
+  metrics: { enabled: true, defaultMetrics: true, collectTimeoutMs: 2_000 },
+  webhooks: { enabled: false, bodyLimitBytes: 65_536, streamMaxLength: 10_000 },
+  dashboard: { enabled: true, basePath: '/dashboard', readOnly: false },
   resource: {
     checkInTime: '15:00',
     checkOutTime: '11:00',
@@ -59,6 +62,13 @@ export const CONFIG_DEFAULTS = {
  * `sync.pollIntervalMs` unless an operator lowers the guard (e.g. against the simulator).
  */
 export const FLEXYKEY_STATUS_CACHE_GUARD_MS = 2_000;
+
+const WEBHOOK_SECRET_RULE =
+  'must not be in the configuration file: set the FLEXYSYNC_WEBHOOK_SECRET environment variable or FLEXYSYNC_WEBHOOK_SECRET_FILE (a file holding it)';
+const WEBHOOK_API_KEY_RULE =
+  'must not be in the configuration file: set the FLEXYSYNC_WEBHOOK_API_KEY environment variable or FLEXYSYNC_WEBHOOK_API_KEY_FILE (a file holding it)';
+const DASHBOARD_CREDENTIALS_RULE =
+  'must not be in the configuration file: set FLEXYSYNC_DASHBOARD_USER and FLEXYSYNC_DASHBOARD_PASSWORD (or FLEXYSYNC_DASHBOARD_PASSWORD_FILE) in the environment';
 
 const INTAKE_TOKEN_RULE =
   'must not be in the configuration file: set the FLEXYSYNC_INTAKE_TOKEN environment variable or FLEXYSYNC_INTAKE_TOKEN_FILE (a file holding it)';
@@ -533,6 +543,9 @@ function checkSources(config: unknown, ctx: z.core.$RefinementCtx<unknown>): voi
   }
 }
 
+/** Paths the worker's HTTP server serves itself; the dashboard may not sit on them. */
+const RESERVED_PATHS = ['/v1', '/healthz', '/readyz', '/metrics'];
+
 /** No control characters, no surrounding whitespace. */
 const RESOURCE_KEY = /^[^\s\p{Cc}](?:\P{Cc}*[^\s\p{Cc}])?$/u;
 
@@ -671,6 +684,46 @@ export const configFileSchema = section({
       ),
       maxEventsPerRequest: int(1, 100_000).default(CONFIG_DEFAULTS.http.maxEventsPerRequest),
       token: z.undefined({ error: INTAKE_TOKEN_RULE }).optional(),
+    }).prefault({}),
+  ),
+  /** `GET /metrics` on the worker's HTTP server (docs/metrics.md). */
+  metrics: nullAsAbsent(
+    section({
+      enabled: bool().default(CONFIG_DEFAULTS.metrics.enabled),
+      defaultMetrics: bool().default(CONFIG_DEFAULTS.metrics.defaultMetrics),
+      collectTimeoutMs: int(100, 60_000, ' ms').default(CONFIG_DEFAULTS.metrics.collectTimeoutMs),
+    }).prefault({}),
+  ),
+  /** The receiver of FlexyKey's `control.statusChanged` webhook (docs/http-api.md). */
+  webhooks: nullAsAbsent(
+    section({
+      enabled: bool().default(CONFIG_DEFAULTS.webhooks.enabled),
+      bodyLimitBytes: int(1_024, 1_048_576, ' bytes (1 KiB–1 MiB)').default(
+        CONFIG_DEFAULTS.webhooks.bodyLimitBytes,
+      ),
+      streamMaxLength: int(100, 10_000_000).default(CONFIG_DEFAULTS.webhooks.streamMaxLength),
+      secret: z.undefined({ error: WEBHOOK_SECRET_RULE }).optional(),
+      apiKey: z.undefined({ error: WEBHOOK_API_KEY_RULE }).optional(),
+    }).prefault({}),
+  ),
+  /** The bull-board queue dashboard, behind HTTP Basic auth from the environment (docs/http-api.md). */
+  dashboard: nullAsAbsent(
+    section({
+      enabled: bool().default(CONFIG_DEFAULTS.dashboard.enabled),
+      basePath: str('a path such as /dashboard')
+        .regex(/^\/[a-z0-9][a-z0-9._~-]*(?:\/[a-z0-9][a-z0-9._~-]*)*$/, {
+          error: (issue) =>
+            `must be a path of lower-case segments such as /dashboard or /ops/queues (no trailing /), got ${show(issue.input)}`,
+        })
+        .refine((value) => !RESERVED_PATHS.some((path) => value === path || value.startsWith(`${path}/`)), {
+          error: (issue) =>
+            `must not overlap the server's own paths (${RESERVED_PATHS.join(', ')}), got ${show(issue.input)}`,
+        })
+        .default(CONFIG_DEFAULTS.dashboard.basePath),
+      readOnly: bool().default(CONFIG_DEFAULTS.dashboard.readOnly),
+      user: z.undefined({ error: DASHBOARD_CREDENTIALS_RULE }).optional(),
+      username: z.undefined({ error: DASHBOARD_CREDENTIALS_RULE }).optional(),
+      password: z.undefined({ error: DASHBOARD_CREDENTIALS_RULE }).optional(),
     }).prefault({}),
   ),
 }).superRefine(
