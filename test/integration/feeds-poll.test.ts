@@ -207,16 +207,32 @@ describe('polling a feed (local HTTP server, real Redis)', () => {
   });
 
   it.each([
-    ['HTTP 500', () => ((status = 500), undefined), 'HTTP 500'],
+    [
+      'HTTP 500',
+      () => {
+        status = 500;
+      },
+      'HTTP 500',
+    ],
     [
       'an HTML login page with 200',
-      () => ((body = fixture('synthetic-html-error-page-200.ics')), undefined),
+      () => {
+        body = fixture('synthetic-html-error-page-200.ics');
+      },
       'body does not start with BEGIN:VCALENDAR (not a calendar)',
     ],
-    ['an empty body', () => ((body = ''), undefined), 'empty body (not a calendar)'],
+    [
+      'an empty body',
+      () => {
+        body = '';
+      },
+      'empty body (not a calendar)',
+    ],
     [
       'a truncated body',
-      () => ((body = AIRBNB.slice(0, 4000)), undefined),
+      () => {
+        body = AIRBNB.slice(0, 4000);
+      },
       'body does not end with END:VCALENDAR (truncated or not a calendar)',
     ],
   ])(
