@@ -16,7 +16,7 @@ export function feedKeys(prefix: string, source: string) {
 }
 
 /** Set of every feed that has state (for status). */
-export const feedIndexKey = (prefix: string) => `${prefix}:feeds`;
+export const feedIndexKey = (prefix: string) => `${prefix}:feed-index`;
 
 export type FeedOutcome = 'updated' | 'unchanged' | 'failed' | 'suspicious' | 'held';
 
