@@ -8,6 +8,7 @@ import {
   feedKeys,
   parseCalendar,
   pollFeed,
+  readFeedBookings,
   readFeedStatus,
 } from '../../src/adapters';
 import type { BookingEvent } from '../../src/domain';
@@ -104,6 +105,13 @@ describe('polling a feed (local HTTP server, real Redis)', () => {
     expect(await poll()).toMatchObject({ outcome: 'updated', emitted: 25 });
     expect(all().every((e) => e.status === 'confirmed' && /^\d{4}-\d{2}-\d{2}$/.test(e.start))).toBe(true);
     expect((await feedStatus())?.counts).toMatchObject({ events: 28, bookings: 25, blocks: 3, rejected: 0 });
+    const desired = await readFeedBookings(redis, prefix, 'feed');
+    expect(desired.confirmed.map((e) => e.externalId).sort()).toEqual(
+      all()
+        .map((e) => e.externalId)
+        .sort(),
+    );
+    expect(desired.cancelled).toEqual([]);
     const parsedAt = (await feedStatus())?.lastParsedAt;
 
     // A new export: only DTSTAMP changed. Same normalised hash: nothing parsed, nothing sent.

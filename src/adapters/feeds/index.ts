@@ -47,4 +47,4 @@ export {
   feedIndexKey,
   feedKeys,
 } from './state';
-export { approveHeldCancellations, type FeedStatus, readFeedStatus } from './status';
+export { approveHeldCancellations, type FeedStatus, readFeedBookings, readFeedStatus } from './status';

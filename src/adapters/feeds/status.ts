@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BookingEvent } from '../../domain';
 import { createFeedStateStore, type FeedMeta } from './state';
 
 export interface FeedStatus
@@ -63,4 +64,21 @@ export async function approveHeldCancellations(
   if (!meta.held || meta.held.length === 0) return false;
   await store.writeMeta(source, { approveHeld: true });
   return true;
+}
+
+/**
+ * What a feed last said, as BookingEvents: the confirmed bookings of its last good snapshot (the
+ * desired state from this source, for reconciliation), and the cancellations it sent.
+ */
+export async function readFeedBookings(
+  redis: Redis,
+  prefix: string,
+  source: string,
+): Promise<{ confirmed: BookingEvent[]; cancelled: BookingEvent[] }> {
+  const snapshot = await createFeedStateStore(redis, prefix).readSnapshot(source);
+  const confirmed: BookingEvent[] = [];
+  const cancelled: BookingEvent[] = [];
+  for (const entry of snapshot.values())
+    (entry.event.status === 'confirmed' ? confirmed : cancelled).push(entry.event);
+  return { confirmed, cancelled };
 }
