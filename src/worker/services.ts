@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createFeedPollProcessor, FEEDS_QUEUE, type FeedSource, resolveFeedSources } from '../adapters';
 import { createApplier } from '../applier';
 import { type FlexysyncConfig, resolveResource } from '../config';
 import { createLeaseManager, createRequestBudget } from '../coordination';
@@ -12,6 +13,7 @@ import {
   createBookingProcessor,
   createOutcomePublisher,
   createUnitSyncProcessor,
+  enqueueBookings,
   RECONCILE_QUEUE,
   UNIT_SYNC_JOB,
   UNIT_SYNC_QUEUE,
@@ -45,6 +47,8 @@ export function createServices(options: ServicesOptions) {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const now = options.now ?? (() => new Date());
+  // Feed secrets come from the environment: a missing one stops the start before anything connects.
+  const feedSources: FeedSource[] = resolveFeedSources(config);
   const { username, password } = config.flexykey;
   if (!username || !password) {
     throw new Error(
@@ -109,6 +113,7 @@ export function createServices(options: ServicesOptions) {
   });
   const unitSyncQueue = new Queue(UNIT_SYNC_QUEUE, { connection: queueRedis, prefix });
   const reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: queueRedis, prefix });
+  const feedsQueue = new Queue(FEEDS_QUEUE, { connection: queueRedis, prefix });
   const requestSync = async (unitId: number, reason: string) => {
     await unitSyncQueue.add(UNIT_SYNC_JOB, { unitId, reason }, unitSyncJobOptions(unitId));
   };
@@ -182,6 +187,23 @@ export function createServices(options: ServicesOptions) {
     leaseTtlMs: config.queues.lockDurationMs,
   });
 
+  // Feeds hand their BookingEvents to the bookings queue like any other producer.
+  const feedPollProcessor = createFeedPollProcessor({
+    sources: feedSources,
+    redis: storeRedis,
+    prefix,
+    now,
+    logger: logger.child({ component: 'feeds' }),
+    emit: async (events) => {
+      const result = await enqueueBookings(bookingsQueue, events);
+      if (result.rejected.length > 0) {
+        throw new Error(
+          `feed events rejected: ${result.rejected.map((r) => `#${r.index}: ${r.errors.join('; ')}`).join(' | ')}`,
+        );
+      }
+    },
+  });
+
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -198,6 +220,9 @@ export function createServices(options: ServicesOptions) {
     bookingsQueue,
     unitSyncQueue,
     reconcileQueue,
+    feedsQueue,
+    feedSources,
+    feedPollProcessor,
     requestSync,
     bookingProcessor,
     unitSyncProcessor,
@@ -209,7 +234,7 @@ export function createServices(options: ServicesOptions) {
     /** Closes queues, the FlexyKey client and every connection (workers must be closed first). */
     close(): Promise<void> {
       closed ??= (async () => {
-        await Promise.all([bookingsQueue.close(), unitSyncQueue.close(), reconcileQueue.close()]);
+        await Promise.all([bookingsQueue, unitSyncQueue, reconcileQueue, feedsQueue].map((q) => q.close()));
         await flexykey.close();
         await Promise.all(connections.map((c) => c.quit().catch(() => {})));
       })();

@@ -1,4 +1,5 @@
 import { type Queue, Worker, type WorkerOptions } from 'bullmq';
+import { FEEDS_QUEUE, registerFeedSchedulers } from '../adapters';
 import type { FlexysyncConfig } from '../config';
 import { createHttpServer, type HttpServer, readIntakeToken } from '../http';
 import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
@@ -71,6 +72,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       // A full reconcile reads every unit: allow it a long lock.
       { ...common, concurrency: 1, lockDuration: Math.max(config.queues.lockDurationMs, 300_000) },
     ),
+    new Worker(FEEDS_QUEUE, services.feedPollProcessor, { ...common, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error.message, queue: worker.name }, 'worker error'));
@@ -79,6 +81,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
   }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  // One job scheduler per feed (idempotent across replicas); schedulers of removed feeds go.
+  await registerFeedSchedulers(services.feedsQueue, services.feedSources);
   const schedule = config.reconcile.enabled
     ? await startReconcileSchedule({
         schedule: config.reconcile.schedule,
