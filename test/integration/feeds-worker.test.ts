@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Engine, startEngine } from '../helpers/engine';
+import { waitFor } from '../helpers/wait-for';
+
+const CALENDAR = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'PRODID:-//flexysync test//EN',
+  'BEGIN:VEVENT',
+  'UID:feed-booking-1@example.test',
+  'DTSTAMP:20261120T120000Z',
+  'DTSTART;VALUE=DATE:20270701',
+  'DTEND;VALUE=DATE:20270704',
+  'SUMMARY:Reserved',
+  'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+
+describe('the worker polls a calendar feed and its bookings reach the units', () => {
+  let engine: Engine;
+  let server: Server;
+  let served = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      served++;
+      res.writeHead(200, { 'content-type': 'text/calendar' });
+      res.end(CALENDAR);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+  afterEach(async () => {
+    await engine.close();
+  });
+
+  it('an all-day feed event becomes an entry from check-in to check-out in the resource’s zone', async () => {
+    const { port } = server.address() as AddressInfo;
+    engine = await startEngine({
+      resources: { cabin: { timeZone: 'Europe/Stockholm', units: [{ unitId: 7001, action: 'R1' }] } },
+      config: {
+        sources: {
+          'test-feed': {
+            type: 'ical',
+            url: `http://127.0.0.1:${port}/calendar.ics?token=secret-token`,
+            allowHttp: true,
+            resources: 'cabin',
+            schedule: '*/2 * * * * *',
+          },
+        },
+      },
+    });
+    const events = await waitFor(
+      async () => {
+        const outcomes = (await engine.outcomes()).filter((e) => e.source === 'test-feed' && e.state === 'synced');
+        return outcomes.length > 0 ? outcomes : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the feed booking synced' },
+    );
+    expect(served).toBeGreaterThan(0);
+    expect(events[0]).toMatchObject({
+      validFrom: '2027-07-01T15:00:00+02:00',
+      validTo: '2027-07-04T11:00:00+02:00',
+    });
+    expect(engine.device(7001)).toHaveLength(1);
+  });
+});
