@@ -21,14 +21,13 @@ export interface FeedFreshness {
   readonly consecutiveFailures?: number | undefined;
 }
 
-/** Job states whose counts are exported, in BullMQ's words. */
+/** Job states whose counts are exported, in BullMQ's words (BullMQ 6 keeps a paused queue's jobs in `waiting`). */
 export const JOB_STATES = [
   'waiting',
   'active',
   'delayed',
   'prioritized',
   'waiting-children',
-  'paused',
   'failed',
   'completed',
 ] as const;
@@ -45,17 +44,15 @@ export interface ScrapeCollectorOptions {
 
 /**
  * Gauges read at scrape time (prom-client's async `collect`), each read bounded by `collectTimeoutMs`.
- * A read that fails or is too slow reports no series for that scrape (Prometheus then shows a gap,
- * never a stale value) and counts the failure in `flexysync_metrics_collect_errors_total`.
+ * A read that fails or is too slow leaves its labelled series out of that scrape (Prometheus shows a
+ * gap, never a stale value), sets its unlabelled gauges to NaN (unknown, not 0), and counts the failure
+ * in `flexysync_metrics_collect_errors_total`.
  */
 export function registerScrapeCollectors(options: ScrapeCollectorOptions): void {
   const { registry, collectTimeoutMs, logger } = options;
-  const collectErrors = new Counter({
-    name: 'flexysync_metrics_collect_errors_total',
-    help: 'Scrape-time collectors that failed or timed out (their series are missing from that scrape).',
-    labelNames: ['collector'] as const,
-    registers: [registry],
-  });
+  /** Reads of the current scrape still running; the error counter waits for them (below). */
+  const inFlight = new Set<Promise<unknown>>();
+  const failures = new Map<string, number>();
 
   /**
    * One read per scrape, shared by the gauges it feeds (prom-client collects every metric of a
@@ -64,16 +61,20 @@ export function registerScrapeCollectors(options: ScrapeCollectorOptions): void 
   function sharedRead<T>(collector: string, read: () => Promise<T>): () => Promise<T | undefined> {
     let pending: Promise<T | undefined> | undefined;
     return () => {
-      pending ??= withTimeout(read(), collectTimeoutMs, `${collector} collector`)
+      if (pending) return pending;
+      const current = withTimeout(read(), collectTimeoutMs, `${collector} collector`)
         .catch((error: unknown) => {
-          collectErrors.inc({ collector });
+          failures.set(collector, (failures.get(collector) ?? 0) + 1);
           logger?.warn({ collector, err: (error as Error).message }, 'metrics collector failed');
           return undefined;
         })
         .finally(() => {
           pending = undefined;
+          inFlight.delete(current);
         });
-      return pending;
+      pending = current;
+      inFlight.add(current);
+      return current;
     };
   }
 
@@ -112,8 +113,8 @@ export function registerScrapeCollectors(options: ScrapeCollectorOptions): void 
       registers: [registry],
       async collect() {
         const read = await readUnits();
-        known.reset();
-        if (read) known.set(read.known);
+        // An unlabelled gauge always has a sample: NaN says "unknown", where 0 would say "none".
+        known.set(read ? read.known : Number.NaN);
       },
     });
     const unreachable: Gauge = new Gauge({
@@ -122,8 +123,7 @@ export function registerScrapeCollectors(options: ScrapeCollectorOptions): void 
       registers: [registry],
       async collect() {
         const read = await readUnits();
-        unreachable.reset();
-        if (read) unreachable.set(read.unreachable);
+        unreachable.set(read ? read.unreachable : Number.NaN);
       },
     });
   }
@@ -145,18 +145,34 @@ export function registerScrapeCollectors(options: ScrapeCollectorOptions): void 
         }
       },
     });
-    const failures: Gauge<'source'> = new Gauge({
+    const feedFailures: Gauge<'source'> = new Gauge({
       name: 'flexysync_feed_consecutive_failures',
       help: 'Failed fetches of each calendar feed since its last good one, read at scrape time.',
       labelNames: ['source'] as const,
       registers: [registry],
       async collect() {
         const list = await readFeeds();
-        failures.reset();
-        for (const feed of list ?? []) failures.set({ source: feed.source }, feed.consecutiveFailures ?? 0);
+        feedFailures.reset();
+        for (const feed of list ?? [])
+          feedFailures.set({ source: feed.source }, feed.consecutiveFailures ?? 0);
       },
     });
   }
+
+  // Registered after the gauges: prom-client starts every metric's collect of a scrape in registration
+  // order, so the reads above are in flight when this one waits for them, and a failure shows up in the
+  // same scrape as its gap.
+  const collectErrors: Counter<'collector'> = new Counter({
+    name: 'flexysync_metrics_collect_errors_total',
+    help: 'Scrape-time reads that failed or timed out (their series are missing from that scrape).',
+    labelNames: ['collector'] as const,
+    registers: [registry],
+    async collect() {
+      await Promise.allSettled([...inFlight]);
+      for (const [collector, count] of failures) collectErrors.inc({ collector }, count);
+      failures.clear();
+    },
+  });
 }
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
