@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { FEEDS_QUEUE, type FeedStatus, readFeedStatus } from '../adapters';
 import type { StoredBooking } from '../domain';
 import { createOutcomeStream, type StoredOutcomeEvent } from '../events';
-import { BOOKINGS_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
+import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
 import { createBookingStore, createUnitStore, type UnitState } from '../store';
 
 const COUNTED_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -18,6 +19,8 @@ export interface StatusReport {
   prefix: string;
   queues: Record<string, QueueCounts>;
   units: UnitStatus[];
+  /** Calendar feeds: last good fetch, last error, held-back cancellations. */
+  feeds: FeedStatus[];
 }
 
 export interface BookingStatus {
@@ -35,7 +38,7 @@ export interface BookingStatus {
 /** Reads queue depths and every known unit's sync state. Read-only. */
 export async function collectStatus(redis: Redis, prefix: string): Promise<StatusReport> {
   const queues: Record<string, QueueCounts> = {};
-  for (const name of [BOOKINGS_QUEUE, UNIT_SYNC_QUEUE]) {
+  for (const name of [BOOKINGS_QUEUE, UNIT_SYNC_QUEUE, RECONCILE_QUEUE, FEEDS_QUEUE]) {
     const queue = new Queue(name, { connection: redis, prefix });
     try {
       queues[name] = (await queue.getJobCounts(...COUNTED_STATES)) as QueueCounts;
@@ -49,7 +52,7 @@ export async function collectStatus(redis: Redis, prefix: string): Promise<Statu
     const [state, awaiting] = await Promise.all([unitStore.state(unitId), unitStore.awaiting(unitId)]);
     units.push({ unitId, ...state, awaiting: awaiting.size });
   }
-  return { prefix, queues, units };
+  return { prefix, queues, units, feeds: await readFeedStatus(redis, prefix) };
 }
 
 /** One booking's record (PIN masked unless asked), the units it still waits for, and its outcome events. */

@@ -1,7 +1,31 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { type Engine, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
+import { writeConfigFile } from '../helpers/worker-processes';
+
+const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
+
+/** Runs the CLI asynchronously (the simulator answers from this process meanwhile). */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
 
 const CALENDAR = [
   'BEGIN:VCALENDAR',
@@ -56,7 +80,9 @@ describe('the worker polls a calendar feed and its bookings reach the units', ()
     });
     const events = await waitFor(
       async () => {
-        const outcomes = (await engine.outcomes()).filter((e) => e.source === 'test-feed' && e.state === 'synced');
+        const outcomes = (await engine.outcomes()).filter(
+          (e) => e.source === 'test-feed' && e.state === 'synced',
+        );
         return outcomes.length > 0 ? outcomes : undefined;
       },
       { timeoutMs: 20_000, description: 'the feed booking synced' },
@@ -67,5 +93,19 @@ describe('the worker polls a calendar feed and its bookings reach the units', ()
       validTo: '2027-07-04T11:00:00+02:00',
     });
     expect(engine.device(7001)).toHaveLength(1);
+
+    // Operators see the feed's health; the URL's token is never shown.
+    const env = { ...engine.env, FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput), LOG_LEVEL: 'warn' };
+    const feeds = await runCli(['feeds', 'list', '--json'], env);
+    expect(feeds.code).toBe(0);
+    const [feed] = JSON.parse(feeds.stdout);
+    expect(feed).toMatchObject({ source: 'test-feed', consecutiveFailures: 0, missing: 0 });
+    expect(feed.lastSuccessAt).toEqual(expect.any(String));
+    const status = await runCli(['status'], env);
+    expect(status.stdout).toContain('test-feed');
+    expect(status.stdout + feeds.stdout).not.toContain('secret-token');
+    const approve = await runCli(['feeds', 'approve', 'test-feed'], env);
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toContain('nothing is held back');
   });
 });

@@ -56,6 +56,18 @@ export function registerStatusCommand(program: Command): void {
           );
           if (u.unreachable && u.lastError) console.log(`         last error: ${u.lastError}`);
         }
+        if (report.feeds.length > 0) {
+          console.log(
+            '\nfeed                 last good fetch           outcome      failures  missing  held',
+          );
+          for (const f of report.feeds) {
+            const held = (f.held ?? []).reduce((sum, h) => sum + h.wouldCancel, 0);
+            console.log(
+              `${f.source.padEnd(20)} ${(f.lastSuccessAt ?? 'never').padEnd(25)} ${(f.lastOutcome ?? '-').padEnd(12)} ${String(f.consecutiveFailures).padStart(8)} ${String(f.missing).padStart(8)} ${String(held).padStart(5)}`,
+            );
+            if (f.lastError) console.log(`                     last error: ${f.lastError}`);
+          }
+        }
       } finally {
         await redis.quit().catch(() => redis.disconnect());
       }
