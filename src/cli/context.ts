@@ -1,4 +1,6 @@
+import type { Command } from 'commander';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { ENV, type FlexysyncConfig, loadConfig, parseConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
 
@@ -82,4 +84,60 @@ export function redactRedisUrl(url: string): string {
   } catch {
     return '(unparseable Redis URL)';
   }
+}
+
+/**
+ * Raised by a command to stop with a message and an exit code of {@link EXIT}: the message goes to
+ * stderr as is (it must already be safe to show: no secret, no PIN).
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Command-line mistakes (an unknown option, a bad value, a missing required option) exit with
+ * {@link EXIT.usage} instead of commander's 1, so a script can tell "you called me wrong" from "it
+ * failed". Subcommands created afterwards inherit it.
+ */
+export function exitUsageErrorsWith2(command: Command): Command {
+  return command.exitOverride((error) => {
+    // Help and version output are not errors.
+    if (error.exitCode === 0) process.exit(0);
+    process.exit(EXIT.usage);
+  });
+}
+
+/**
+ * The logger of an operator command: its lines go to stderr (stdout carries the command's result,
+ * `--json` included) and only warnings and errors appear unless LOG_LEVEL asks for more.
+ */
+export function operatorLogger(config?: FlexysyncConfig): Logger {
+  return createLogger({
+    level: process.env.LOG_LEVEL ? (config?.logLevel ?? process.env.LOG_LEVEL) : 'warn',
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
+}
+
+/**
+ * Runs a command's action: a {@link CliError} prints its message and sets its exit code; anything
+ * else is left to runCli (message, exit 1).
+ */
+export function operatorAction<A extends unknown[]>(
+  action: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      console.error(error.message);
+      process.exitCode = error.exitCode;
+    }
+  };
 }

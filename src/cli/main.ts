@@ -1,8 +1,15 @@
 import { Command } from 'commander';
+import { registerConfigCommands } from './commands/config-check';
 import { registerEnqueueCommand } from './commands/enqueue';
+import { registerFeedsCommand } from './commands/feeds';
+import { registerInfoCommand } from './commands/info';
+import { registerOpenCommand } from './commands/open';
 import { registerReconcileCommands } from './commands/reconcile';
 import { registerSimulatorCommand } from './commands/simulator';
 import { registerStatusCommand } from './commands/status';
+import { registerUnitSyncCommands } from './commands/unit-sync';
+import { registerUnitsCommand } from './commands/units';
+import { registerWebhooksCommands } from './commands/webhooks';
 import { registerWorkerCommand } from './commands/worker';
 
 export function buildProgram(): Command {
@@ -15,7 +22,15 @@ export function buildProgram(): Command {
   registerEnqueueCommand(program);
   registerStatusCommand(program);
   registerReconcileCommands(program);
+  registerFeedsCommand(program);
   registerSimulatorCommand(program);
+  // Operator verbs (issue #5).
+  registerConfigCommands(program);
+  registerUnitsCommand(program);
+  registerUnitSyncCommands(program);
+  registerOpenCommand(program);
+  registerInfoCommand(program);
+  registerWebhooksCommands(program);
   return program;
 }
 
