@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config-check';
+import { registerDemoCommand } from './commands/demo';
 import { registerEnqueueCommand } from './commands/enqueue';
 import { registerFeedsCommand } from './commands/feeds';
 import { registerInfoCommand } from './commands/info';
@@ -11,6 +12,7 @@ import { registerUnitSyncCommands } from './commands/unit-sync';
 import { registerUnitsCommand } from './commands/units';
 import { registerWebhooksCommands } from './commands/webhooks';
 import { registerWorkerCommand } from './commands/worker';
+import { exitUsageErrorsWith2 } from './context';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -18,12 +20,15 @@ export function buildProgram(): Command {
     .description('Keeps FlexyKey door units in step with booking calendars.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  // Usage mistakes exit 2 for every verb (subcommands inherit it): scripts tell them from failures.
+  exitUsageErrorsWith2(program);
   registerWorkerCommand(program);
   registerEnqueueCommand(program);
   registerStatusCommand(program);
   registerReconcileCommands(program);
   registerFeedsCommand(program);
   registerSimulatorCommand(program);
+  registerDemoCommand(program);
   // Operator verbs (issue #5).
   registerConfigCommands(program);
   registerUnitsCommand(program);

@@ -33,6 +33,8 @@ export interface UnitSyncProcessorDeps {
   now?: () => Date;
   /** Aborted when the process shuts down: running syncs are handed back to the queue at once. */
   stopping?: AbortSignal;
+  /** Told how every sync attempt ended (metrics), failed ones included. */
+  onSyncFinished?: (sync: { unitId: number; result: string; pushes: number; durationMs: number }) => void;
 }
 
 export interface UnitSyncJobResult {
@@ -83,6 +85,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       throw new DelayedError();
     }
     const keepAlive = keepLeaseAlive(lease, leaseTtlMs);
+    const started = Date.now();
     try {
       // Announcements a process that died mid-confirmation left behind.
       await announce(await deps.units.pendingAnnouncements());
@@ -111,6 +114,12 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
         };
       }
       await deps.units.incrementPushesBy(unitId, outcome.pushes);
+      deps.onSyncFinished?.({
+        unitId,
+        result: outcome.result,
+        pushes: outcome.pushes,
+        durationMs: Date.now() - started,
+      });
 
       if (outcome.result === 'handed-back') {
         // Not a failure: no Abort, no backoff. Another worker (or this one after a restart) resumes it.

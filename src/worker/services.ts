@@ -1,7 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createFeedPollProcessor, FEEDS_QUEUE, type FeedSource, resolveFeedSources } from '../adapters';
+import {
+  createFeedPollProcessor,
+  createFeedStateStore,
+  FEEDS_QUEUE,
+  type FeedSource,
+  resolveFeedSources,
+} from '../adapters';
 import { createApplier } from '../applier';
 import { type FlexysyncConfig, resolveResource } from '../config';
 import { createLeaseManager, createRequestBudget } from '../coordination';
@@ -14,12 +20,14 @@ import {
   createOutcomePublisher,
   createUnitSyncProcessor,
   enqueueBookings,
+  type PublishOutcome,
   RECONCILE_QUEUE,
   UNIT_SYNC_JOB,
   UNIT_SYNC_QUEUE,
   unitSyncJobOptions,
 } from '../jobs';
 import type { Logger } from '../logging';
+import { createMetrics, type Metrics } from '../metrics';
 import type { RandomInt } from '../planner';
 import { createReconciler } from '../reconcile';
 import { createBookingStore, createUnitStore } from '../store';
@@ -33,6 +41,8 @@ export interface ServicesOptions {
   now?: () => Date;
   /** Aborted when the process shuts down: long-running jobs hand their work back. */
   stopping?: AbortSignal;
+  /** Collect Prometheus metrics (served by the worker's HTTP server). @default false */
+  metrics?: boolean;
 }
 
 /** How long a unit's hand-made entries, once read, are trusted before they are read again. */
@@ -50,6 +60,8 @@ export function createServices(options: ServicesOptions) {
   // Feed secrets come from the environment: a missing one stops the start before anything connects.
   const feedSources: FeedSource[] = resolveFeedSources(config);
   const { username, password } = config.flexykey;
+  // Filled in once the queues and stores exist; the client's hook reads it lazily.
+  let metrics: Metrics | undefined;
   if (!username || !password) {
     throw new Error(
       'FlexyKey credentials missing: set FLEXYKEY_USERNAME and FLEXYKEY_PASSWORD (or FLEXYKEY_PASSWORD_FILE)',
@@ -92,6 +104,7 @@ export function createServices(options: ServicesOptions) {
       afterResponse: (info) => {
         if (info.status === undefined) reachability.lastSilenceMs = Date.now();
         else reachability.lastAnswerMs = Date.now();
+        metrics?.observeFlexykeyCall(info);
         if (info.error instanceof FlexyKeyRateLimitError && info.error.retryAfterMs) {
           void budget.pauseFor(info.error.retryAfterMs).catch(() => {});
         }
@@ -102,10 +115,14 @@ export function createServices(options: ServicesOptions) {
   const bookings = createBookingStore(storeRedis, prefix);
   const units = createUnitStore(storeRedis, prefix);
   const leases = createLeaseManager(storeRedis, prefix);
-  const publishOutcome = createOutcomePublisher(createOutcomeStream({ redis: storeRedis, prefix }), {
+  const publish = createOutcomePublisher(createOutcomeStream({ redis: storeRedis, prefix }), {
     includePin: config.events.includePin,
     now,
   });
+  const publishOutcome: PublishOutcome = async (record, state, extra) => {
+    await publish(record, state, extra);
+    metrics?.observeOutcome(state, (record as { lastEvent?: { at: number } }).lastEvent?.at);
+  };
   const bookingsQueue = new Queue(BOOKINGS_QUEUE, {
     connection: queueRedis,
     prefix,
@@ -114,6 +131,21 @@ export function createServices(options: ServicesOptions) {
   const unitSyncQueue = new Queue(UNIT_SYNC_QUEUE, { connection: queueRedis, prefix });
   const reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: queueRedis, prefix });
   const feedsQueue = new Queue(FEEDS_QUEUE, { connection: queueRedis, prefix });
+  if (options.metrics) {
+    const feedState = createFeedStateStore(storeRedis, prefix);
+    metrics = createMetrics({
+      defaultMetrics: config.metrics.defaultMetrics,
+      collectTimeoutMs: config.metrics.collectTimeoutMs,
+      queues: [bookingsQueue, unitSyncQueue, reconcileQueue, feedsQueue],
+      units,
+      // Feed health only (not the snapshots): cheap enough for every scrape.
+      feeds: async () =>
+        Promise.all(
+          feedSources.map(async (f) => ({ source: f.name, ...(await feedState.readMeta(f.name)) })),
+        ),
+      logger: logger.child({ component: 'metrics' }),
+    });
+  }
   const requestSync = async (unitId: number, reason: string) => {
     await unitSyncQueue.add(UNIT_SYNC_JOB, { unitId, reason }, unitSyncJobOptions(unitId));
   };
@@ -168,6 +200,7 @@ export function createServices(options: ServicesOptions) {
     leaseTtlMs: config.queues.lockDurationMs,
     now,
     ...(options.stopping ? { stopping: options.stopping } : {}),
+    onSyncFinished: (sync) => metrics?.observeSync(sync),
   });
   const reconciler = createReconciler({
     flexykey,
@@ -227,6 +260,7 @@ export function createServices(options: ServicesOptions) {
     bookingProcessor,
     unitSyncProcessor,
     reconciler,
+    metrics,
     /** Whether FlexyKey answered its latest calls (any status counts: it is reachable). */
     flexykeyReachable,
     /** Whether every Redis connection is up. */

@@ -1,7 +1,18 @@
-import { type Queue, Worker, type WorkerOptions } from 'bullmq';
+import { type Job, type Queue, Worker, type WorkerOptions } from 'bullmq';
 import { FEEDS_QUEUE, registerFeedSchedulers } from '../adapters';
 import type { FlexysyncConfig } from '../config';
-import { createHttpServer, type HttpServer, readIntakeToken } from '../http';
+import {
+  createDoorEventStream,
+  createHttpServer,
+  dashboardRoutes,
+  type HttpRoutes,
+  type HttpServer,
+  metricsRoutes,
+  readDashboardCredentials,
+  readIntakeToken,
+  readWebhookSecrets,
+  webhookRoutes,
+} from '../http';
 import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
 import type { Logger } from '../logging';
 import type { RandomInt } from '../planner';
@@ -41,8 +52,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, logger } = options;
   // A bad intake token file stops the start before anything connects.
   const intakeToken = config.http.enabled ? readIntakeToken() : undefined;
+  const webhookSecrets = config.http.enabled && config.webhooks.enabled ? readWebhookSecrets() : undefined;
+  const dashboardCredentials =
+    config.http.enabled && config.dashboard.enabled ? readDashboardCredentials() : undefined;
   const stopping = new AbortController();
-  const services = createServices({ ...options, stopping: stopping.signal });
+  const services = createServices({
+    ...options,
+    stopping: stopping.signal,
+    metrics: config.http.enabled && config.metrics.enabled,
+  });
+  const m = services.metrics;
   const { prefix, workerConnection } = services;
   const common: WorkerOptions = {
     connection: workerConnection,
@@ -52,27 +71,49 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // A job whose worker died goes back to the queue; only a job that keeps killing workers fails.
     maxStalledCount: 10,
   };
+  const instrumented = <T>(queue: string, processor: (job: Job, token?: string) => Promise<T>) =>
+    m ? m.instrument(queue, processor) : processor;
   const workers = [
-    new Worker(BOOKINGS_QUEUE, services.bookingProcessor, {
-      ...common,
-      concurrency: config.queues.bookings.concurrency,
-    }),
-    new Worker(UNIT_SYNC_QUEUE, services.unitSyncProcessor, {
-      ...common,
-      concurrency: config.queues.unitSync.concurrency,
-    }),
+    new Worker(
+      BOOKINGS_QUEUE,
+      m ? m.instrument(BOOKINGS_QUEUE, services.bookingProcessor) : services.bookingProcessor,
+      {
+        ...common,
+        concurrency: config.queues.bookings.concurrency,
+      },
+    ),
+    new Worker(
+      UNIT_SYNC_QUEUE,
+      m ? m.instrument(UNIT_SYNC_QUEUE, services.unitSyncProcessor) : services.unitSyncProcessor,
+      {
+        ...common,
+        concurrency: config.queues.unitSync.concurrency,
+      },
+    ),
     new Worker(
       RECONCILE_QUEUE,
-      createReconcileProcessor({
-        reconciler: services.reconciler,
-        redis: services.storeRedis,
-        prefix,
-        logger: logger.child({ queue: RECONCILE_QUEUE }),
-      }),
+      instrumented(
+        RECONCILE_QUEUE,
+        createReconcileProcessor({
+          reconciler: {
+            reconcile: async (o) => {
+              const report = await services.reconciler.reconcile(o);
+              m?.observeReconcile(report);
+              return report;
+            },
+          },
+          redis: services.storeRedis,
+          prefix,
+          logger: logger.child({ queue: RECONCILE_QUEUE }),
+        }),
+      ),
       // A full reconcile reads every unit: allow it a long lock.
       { ...common, concurrency: 1, lockDuration: Math.max(config.queues.lockDurationMs, 300_000) },
     ),
-    new Worker(FEEDS_QUEUE, services.feedPollProcessor, { ...common, concurrency: 2 }),
+    new Worker(FEEDS_QUEUE, instrumented(FEEDS_QUEUE, services.feedPollProcessor), {
+      ...common,
+      concurrency: 2,
+    }),
   ];
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error.message, queue: worker.name }, 'worker error'));
@@ -97,7 +138,42 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let http: HttpServer | undefined;
   let httpUrl: string | undefined;
   if (config.http.enabled) {
+    const routes: HttpRoutes[] = [];
+    if (m) routes.push(metricsRoutes(m));
+    if (webhookSecrets) {
+      const doorEvents = createDoorEventStream({
+        redis: services.storeRedis,
+        prefix,
+        maxLength: config.webhooks.streamMaxLength,
+      });
+      routes.push(
+        webhookRoutes({
+          secrets: webhookSecrets,
+          publish: doorEvents.publish,
+          logger: logger.child({ component: 'webhooks' }),
+          bodyLimitBytes: config.webhooks.bodyLimitBytes,
+          ...(m ? { metrics: m } : {}),
+        }),
+      );
+    }
+    if (dashboardCredentials) {
+      routes.push(
+        dashboardRoutes({
+          queues: [
+            services.bookingsQueue,
+            services.unitSyncQueue,
+            services.reconcileQueue,
+            services.feedsQueue,
+          ],
+          credentials: dashboardCredentials,
+          basePath: config.dashboard.basePath,
+          readOnly: config.dashboard.readOnly,
+          logger: logger.child({ component: 'dashboard' }),
+        }),
+      );
+    }
     http = createHttpServer({
+      routes,
       config,
       bookingsQueue: services.bookingsQueue,
       logger: logger.child({ component: 'http' }),

@@ -38,6 +38,17 @@ describe('the worker with its HTTP server enabled', () => {
     expect(engine.device(7001)[0]?.codeTag).toBe(synced.pin);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
+    // The worker's metrics saw the intake job, the FlexyKey calls, the sync and the outcome.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/flexysync_jobs_total\{[^}]*queue="bookings"[^}]*\} 1/);
+    expect(metrics).toMatch(/flexysync_unit_syncs_total\{result="completed"\} [1-9]/);
+    expect(metrics).toMatch(/flexysync_unit_pushes_total\{unit_id="7001"\} [1-9]/);
+    expect(metrics).toMatch(
+      /flexysync_flexykey_request_duration_seconds_count\{method="POST",route="\/UnitIdEntries"/,
+    );
+    expect(metrics).toMatch(/flexysync_booking_received_to_synced_seconds_count [1-9]/);
+    expect(metrics).not.toContain(synced.pin as string);
+
     const closing = engine.worker?.close();
     const during = await fetch(`${url}/readyz`).catch(() => undefined);
     if (during) expect(during.status).toBe(503);
