@@ -76,7 +76,7 @@ export function parseEnvName(value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
     throw usageError(
       // Not echoed: someone may have typed the secret itself here.
-      'expected the NAME of an environment variable holding the value (e.g. FLEXYKEY_WEBHOOK_SECRET), not the value itself',
+      'expected the NAME of an environment variable holding the value (e.g. FLEXYSYNC_WEBHOOK_SECRET), not the value itself',
     );
   }
   return value;
@@ -92,7 +92,7 @@ export function parseCallbackUrl(value: string): string {
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     throw usageError(
-      'expected an absolute http(s) URL, e.g. https://flexysync.example.com/webhooks/flexykey',
+      'expected an absolute http(s) URL, e.g. https://flexysync.example.com/v1/webhooks/flexykey',
     );
   }
   return value;

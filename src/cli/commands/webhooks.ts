@@ -81,8 +81,8 @@ Secrets never go on the command line: name the environment variables that hold t
 replaced as a whole, so registering again without --secret-env removes its secret.
 
 Example:
-  FLEXYKEY_WEBHOOK_SECRET=… flexysync webhooks register --unit 3023 \\
-    --url https://flexysync.example.com/webhooks/flexykey --secret-env FLEXYKEY_WEBHOOK_SECRET
+  FLEXYSYNC_WEBHOOK_SECRET=… flexysync webhooks register --unit 3023 \\
+    --url https://flexysync.example.com/v1/webhooks/flexykey --secret-env FLEXYSYNC_WEBHOOK_SECRET
 
 Exit codes: 0 registered and the test delivered, 3 registered but the test was not delivered,
 1 error (unknown unit, another company's unit, FlexyKey refused), 2 usage (bad URL, unset variable).`,
