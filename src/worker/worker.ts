@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Job, type Queue, Worker, type WorkerOptions } from 'bullmq';
 import { FEEDS_QUEUE, registerFeedSchedulers } from '../adapters';
 import type { FlexysyncConfig } from '../config';
@@ -56,6 +57,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const dashboardCredentials =
     config.http.enabled && config.dashboard.enabled ? readDashboardCredentials() : undefined;
   const stopping = new AbortController();
+  // Every running unit sync listens for the shutdown (hundreds at once on a large site).
+  setMaxListeners(0, stopping.signal);
   const services = createServices({
     ...options,
     stopping: stopping.signal,
