@@ -5,6 +5,8 @@ export interface EmbeddedRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Sends the stop signal synchronously, for an exit that cannot wait (e.g. a process 'exit' handler). */
+  forceStop(): void;
 }
 
 export interface EmbeddedRedisOptions {
@@ -12,6 +14,12 @@ export interface EmbeddedRedisOptions {
   binary?: string;
   /** How long to wait for the server to accept connections. @default 10_000 */
   startTimeoutMs?: number;
+  /**
+   * Start it in a process group of its own. Ctrl-C in a terminal signals the whole foreground group, and
+   * a redis-server in it would quit at once, before the program using it had stopped; the program then
+   * stops it last, itself. @default false
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Thrown when no redis-server binary can be found, with what to do about it. */
@@ -89,11 +97,18 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
         '--loglevel',
         'warning',
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', detached: options.ownProcessGroup === true },
     );
     try {
       await waitUntilListening(child, port, startTimeoutMs);
-      return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        stop: () => stopChild(child),
+        forceStop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        },
+      };
     } catch (error) {
       lastError = error;
       await stopChild(child);
