@@ -54,6 +54,9 @@ export interface ReconcileReport {
   applied: { bookingsRepaired: number; orphansDeleted: number; skipped: string[] };
 }
 
+/** Records read from Redis at once while reconciling. */
+const RECORD_BATCH = 1_000;
+
 type BookingCorrection = Extract<Drift, { kind: 'missing' | 'drifted' | 'expired' }> & { unitId: number };
 
 /**
@@ -68,24 +71,12 @@ export function createReconciler(deps: ReconcilerDeps) {
   return {
     async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
       const now = options.now ?? DateTime.now();
-      const records = await loadRecords();
-      const recordedByUnit = new Map<number, RecordedEntry[]>();
-      for (const record of records) {
-        const ended =
-          record.validToIso !== undefined &&
-          Date.parse(record.validToIso) + deps.expiredGraceMs <= now.toMillis();
-        for (const entry of record.entries) {
-          const list = recordedByUnit.get(entry.unitId) ?? [];
-          list.push({ bookingKey: record.key, entry, expired: ended });
-          recordedByUnit.set(entry.unitId, list);
-        }
-      }
+      const recordedByUnit = await loadRecordedEntries(now);
       const unitIds = (
         options.unitIds ?? [...new Set([...deps.configuredUnits, ...recordedByUnit.keys()])]
       ).toSorted((a, b) => a - b);
 
       const plans: UnitReconcilePlan[] = [];
-      const rowsByUnit = new Map<number, ActualRow[]>();
       for (const unitId of unitIds) {
         const rows = (await deps.flexykey.unitIdEntries.listAll({ unitId, pageSize: 500 })).map(
           (row): ActualRow => ({
@@ -100,7 +91,6 @@ export function createReconciler(deps: ReconcilerDeps) {
             syncState: row.syncState ?? null,
           }),
         );
-        rowsByUnit.set(unitId, rows);
         plans.push(
           planUnit({
             unitId,
@@ -158,20 +148,38 @@ export function createReconciler(deps: ReconcilerDeps) {
     },
   };
 
-  async function loadRecords(): Promise<StoredBooking[]> {
+  /**
+   * What the records say each unit holds, read in batches and kept small (the entry and whether its
+   * booking ended, not whole records): memory stays flat with the number of bookings.
+   */
+  async function loadRecordedEntries(now: DateTime): Promise<Map<number, RecordedEntry[]>> {
+    const byUnit = new Map<number, RecordedEntry[]>();
     const keys = await deps.bookings.keys();
-    const records = await Promise.all(
-      keys.map((key) =>
-        deps.bookings.get(key).catch((error: unknown) => {
-          deps.logger.error(
-            { booking: key, err: (error as Error).message },
-            'unreadable booking record skipped',
-          );
-          return undefined;
-        }),
-      ),
-    );
-    return records.filter((record): record is StoredBooking => record !== undefined);
+    for (let offset = 0; offset < keys.length; offset += RECORD_BATCH) {
+      const records = await Promise.all(
+        keys.slice(offset, offset + RECORD_BATCH).map((key) =>
+          deps.bookings.get(key).catch((error: unknown) => {
+            deps.logger.error(
+              { booking: key, err: (error as Error).message },
+              'unreadable booking record skipped',
+            );
+            return undefined;
+          }),
+        ),
+      );
+      for (const record of records) {
+        if (!record) continue;
+        const ended =
+          record.validToIso !== undefined &&
+          Date.parse(record.validToIso) + deps.expiredGraceMs <= now.toMillis();
+        for (const entry of record.entries) {
+          const list = byUnit.get(entry.unitId) ?? [];
+          list.push({ bookingKey: record.key, entry, expired: ended });
+          byUnit.set(entry.unitId, list);
+        }
+      }
+    }
+    return byUnit;
   }
 
   /**
