@@ -35,7 +35,7 @@ export interface DemoOptions {
   out?: NodeJS.WriteStream;
   /** Progress bars and colours (a terminal). @default out.isTTY */
   live?: boolean;
-  /** @default live && !process.env.NO_COLOR */
+  /** Colours. @default live */
   color?: boolean;
   /** Aborted when the user asks the demo to stop (Ctrl-C). */
   signal?: AbortSignal;
@@ -64,7 +64,7 @@ const DOOR_CHECK_OFFSET_MS = 60_000;
 export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out ?? process.stdout;
   const live = options.live ?? out.isTTY === true;
-  const styles = createStyles(options.color ?? (live && !process.env.NO_COLOR));
+  const styles = createStyles(options.color ?? live);
   const screen = createScreen({ out, live });
   const startedAt = Date.now();
   const now = new Date(startedAt);
