@@ -4,11 +4,11 @@ import pino from 'pino';
 import { FEED_POLL_JOB, feedPollJobOptions } from '../adapters';
 import { type FlexysyncConfig, parseConfig, resolveResource } from '../config';
 import { createLogger, type Logger } from '../logging';
+import { startEmbeddedRedis } from '../redis';
 import { type RunningSimulator, type SimulatorSeed, startSimulator } from '../simulator';
 import { type RunningWorker, startWorker } from '../worker';
 import { loadCalendarTemplate, loadDemoConfigInput, loadDemoSeed, renderCalendarTemplate } from './assets';
 import { type FeedServer, startFeedServer } from './feed-server';
-import { startPrivateRedis } from './private-redis';
 
 /** The demo's one calendar feed: `sources.<this>` in config/demo/flexysync-demo.yaml. */
 export const DEMO_FEED_SOURCE = 'airbnb';
@@ -132,7 +132,8 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       // A shared Redis may hold a real deployment's keys: the demo keeps to its own prefix.
       prefix = `flexysync-demo-${randomBytes(3).toString('hex')}`;
     } else {
-      const started = await startPrivateRedis();
+      // Its own process group: Ctrl-C in the terminal must not stop Redis before the worker is done with it.
+      const started = await startEmbeddedRedis({ ownProcessGroup: true });
       stops.push(() => started.stop());
       forceStop = started.forceStop;
       redisUrl = started.url;
