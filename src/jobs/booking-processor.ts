@@ -49,6 +49,19 @@ export interface BookingJobResult {
 }
 
 const SCANNED_MEMO_MS = 60_000;
+/** Plans checked against the claims before all of a unit's claims are read instead. */
+const CLAIM_CHECK_ROUNDS = 4;
+
+function mergeUsage(a: UnitsInUse, b: UnitsInUse): UnitsInUse {
+  const merged = new Map<number, UnitUsage>();
+  for (const unitId of new Set([...a.keys(), ...b.keys()])) {
+    merged.set(unitId, {
+      codes: new Set([...(a.get(unitId)?.codes ?? []), ...(b.get(unitId)?.codes ?? [])]),
+      idNumbers: new Set([...(a.get(unitId)?.idNumbers ?? []), ...(b.get(unitId)?.idNumbers ?? [])]),
+    });
+  }
+  return merged;
+}
 
 /** Where this job stands in the order of events of one booking: the order they were enqueued in. */
 function jobOrder(job: Job): { at: number; jobId?: string } {
@@ -166,15 +179,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
 
     const taken = new Map<number, Set<string>>();
     for (let attempt = 0; ; attempt++) {
-      const usage = withTaken(await deps.units.usage(unitIds, key), taken);
-      const plan = planBooking({
-        event,
-        resource,
-        previous,
-        unitsInUse: usage,
-        now: DateTime.fromJSDate(now()),
-        randomInt: deps.randomInt,
-      });
+      const plan = await planAgainstClaims(event, resource, previous, unitIds, key, taken);
       if (plan.kind === 'skipped') {
         logger.info({ reason: plan.reason }, 'skipped');
         return { key, outcome: 'skipped', detail: plan.reason };
@@ -207,6 +212,47 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         }
       }
     }
+  }
+
+  /**
+   * Plans with only the claims that matter read from Redis (HMGET of the codes and idNumbers in play),
+   * instead of every claim of every unit: a first lookup of the booking's known values, then a check
+   * of what the plan chose, planning again around anything found taken (rare: a random PIN colliding).
+   * After a few rounds it falls back to reading all claims.
+   */
+  async function planAgainstClaims(
+    event: BookingEvent,
+    resource: ResolvedResource | undefined,
+    previous: StoredBooking | undefined,
+    unitIds: readonly number[],
+    key: string,
+    taken: ReadonlyMap<number, ReadonlySet<string>>,
+  ) {
+    const plan = (unitsInUse: UnitsInUse) =>
+      planBooking({
+        event,
+        resource,
+        previous,
+        unitsInUse: withTaken(unitsInUse, taken),
+        now: DateTime.fromJSDate(now()),
+        randomInt: deps.randomInt,
+      });
+    const known = (values: (string | undefined)[]) => values.filter((v): v is string => !!v);
+    let usage = await deps.units.usageOf(unitIds, key, {
+      codes: known([previous?.pin, event.pin, ...(previous?.entries ?? []).map((e) => e.codeTag)]),
+      idNumbers: known([event.guest?.phone, ...(previous?.entries ?? []).map((e) => e.idNumber)]),
+    });
+    for (let round = 0; round < CLAIM_CHECK_ROUNDS; round++) {
+      const result = plan(usage);
+      if (result.kind !== 'planned' || !result.desired) return result;
+      const chosen = await deps.units.usageOf(unitIds, key, {
+        codes: [result.desired.pin],
+        idNumbers: result.desired.entries.map((e) => e.idNumber),
+      });
+      if ([...chosen.values()].every((u) => u.codes.size === 0 && u.idNumbers.size === 0)) return result;
+      usage = mergeUsage(usage, chosen);
+    }
+    return plan(await deps.units.usage(unitIds, key));
   }
 
   async function applyPlan(

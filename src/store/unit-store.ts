@@ -91,6 +91,38 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return usage;
     },
 
+    /**
+     * Like {@link usage}, but only for the given codes and idNumbers (HMGET): what a booking's plan needs
+     * to know about a busy unit without reading every claim on it.
+     */
+    async usageOf(
+      unitIds: readonly number[],
+      ownBookingKey: string,
+      wanted: { codes: readonly string[]; idNumbers: readonly string[] },
+    ): Promise<UnitsInUse> {
+      const fields = [...wanted.codes.map((c) => `code:${c}`), ...wanted.idNumbers.map((i) => `id:${i}`)];
+      const usage = new Map<number, UnitUsage>();
+      if (fields.length === 0) {
+        for (const unitId of unitIds) usage.set(unitId, { codes: new Set(), idNumbers: new Set() });
+        return usage;
+      }
+      const owners = await Promise.all(
+        unitIds.map((unitId) => redis.hmget(keys.unitClaims(unitId), ...fields)),
+      );
+      unitIds.forEach((unitId, index) => {
+        const codes = new Set<string>();
+        const idNumbers = new Set<string>();
+        fields.forEach((field, i) => {
+          const owner = owners[index]?.[i];
+          if (owner === null || owner === undefined || owner === ownBookingKey) return;
+          if (field.startsWith('code:')) codes.add(field.slice(5));
+          else idNumbers.add(field.slice(3));
+        });
+        usage.set(unitId, { codes, idNumbers });
+      });
+      return usage;
+    },
+
     async claim(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
       const fields = claimFields(claim);
       if (fields.length === 0) return;

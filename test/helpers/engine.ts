@@ -49,6 +49,8 @@ export interface EngineOptions {
   config?: Record<string, unknown>;
   /** Start the worker in this process. @default true */
   startWorker?: boolean;
+  /** The worker's source of randomness (PINs). @default crypto.randomInt */
+  randomInt?: (min: number, maxExclusive: number) => number;
 }
 
 export interface Engine {
@@ -102,7 +104,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const config = parseConfig(configInput, env);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-  const worker = options.startWorker === false ? undefined : await startWorker({ config, logger });
+  const worker =
+    options.startWorker === false
+      ? undefined
+      : await startWorker({ config, logger, ...(options.randomInt ? { randomInt: options.randomInt } : {}) });
   const producer = createBookingsQueue(redis, prefix);
   const stream = createOutcomeStream({ redis, prefix });
 

@@ -179,3 +179,30 @@ describe('sync engine under faults', () => {
     expect(engine.device(7002)).toHaveLength(20);
   }, 90_000);
 });
+
+describe('PIN uniqueness on a unit, checked against the claims in Redis', () => {
+  let engine: Engine | undefined;
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+  });
+
+  it('a random PIN that another booking on the unit already holds is drawn again', async () => {
+    // Every booking's first draw is 482916; the second booking must not keep it.
+    const draws = [482_916, 482_916, 604_173];
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      randomInt: (min, max) => {
+        const next = draws.shift() ?? 731_905;
+        return Math.min(Math.max(next, min), max - 1);
+      },
+    });
+    await engine.enqueue([booking('PIN-1', 'room')]);
+    const first = await engine.waitForState('pms/PIN-1', 'synced');
+    await engine.enqueue([booking('PIN-2', 'room')]);
+    const second = await engine.waitForState('pms/PIN-2', 'synced');
+    expect(first.pin).toBe('482916');
+    expect(second.pin).toBe('604173');
+    expect(new Set(engine.device(7001).map((e) => e.codeTag)).size).toBe(2);
+  });
+});
