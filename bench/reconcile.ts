@@ -120,7 +120,18 @@ function runDryRunProcess(
   const started = performance.now();
   const child = spawn(
     '/usr/bin/time',
-    ['-f', 'maxrss-kb=%M', process.execPath, cli, 'reconcile', '--dry-run', '--json', '--now', nowIso],
+    [
+      '-f',
+      'maxrss-kb=%M',
+      process.execPath,
+      ...(process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+      cli,
+      'reconcile',
+      '--dry-run',
+      '--json',
+      '--now',
+      nowIso,
+    ],
     {
       env: { ...process.env, ...env, FLEXYSYNC_CONFIG: configFile, LOG_LEVEL: 'warn' },
     },

@@ -55,7 +55,7 @@ export interface ReconcileReport {
 }
 
 /** Records read from Redis at once while reconciling. */
-const RECORD_BATCH = 1_000;
+const RECORD_BATCH = 250;
 
 type BookingCorrection = Extract<Drift, { kind: 'missing' | 'drifted' | 'expired' }> & { unitId: number };
 
@@ -158,7 +158,7 @@ export function createReconciler(deps: ReconcilerDeps) {
     for (let offset = 0; offset < keys.length; offset += RECORD_BATCH) {
       const records = await Promise.all(
         keys.slice(offset, offset + RECORD_BATCH).map((key) =>
-          deps.bookings.get(key).catch((error: unknown) => {
+          deps.bookings.getEntries(key).catch((error: unknown) => {
             deps.logger.error(
               { booking: key, err: (error as Error).message },
               'unreadable booking record skipped',

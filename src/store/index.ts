@@ -1,4 +1,9 @@
-export { type BookingStore, CorruptRecordError, createBookingStore } from './booking-store';
+export {
+  type BookingStore,
+  CorruptRecordError,
+  createBookingStore,
+  type RecordEntries,
+} from './booking-store';
 export { FOREIGN_OWNER, type StoreKeys, storeKeys } from './keys';
 export {
   createUnitStore,
