@@ -77,22 +77,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const instrumented = <T>(queue: string, processor: (job: Job, token?: string) => Promise<T>) =>
     m ? m.instrument(queue, processor) : processor;
   const workers = [
-    new Worker(
-      BOOKINGS_QUEUE,
-      m ? m.instrument(BOOKINGS_QUEUE, services.bookingProcessor) : services.bookingProcessor,
-      {
-        ...common,
-        concurrency: config.queues.bookings.concurrency,
-      },
-    ),
-    new Worker(
-      UNIT_SYNC_QUEUE,
-      m ? m.instrument(UNIT_SYNC_QUEUE, services.unitSyncProcessor) : services.unitSyncProcessor,
-      {
-        ...common,
-        concurrency: config.queues.unitSync.concurrency,
-      },
-    ),
+    new Worker(BOOKINGS_QUEUE, instrumented(BOOKINGS_QUEUE, services.bookingProcessor), {
+      ...common,
+      concurrency: config.queues.bookings.concurrency,
+    }),
+    new Worker(UNIT_SYNC_QUEUE, instrumented(UNIT_SYNC_QUEUE, services.unitSyncProcessor), {
+      ...common,
+      concurrency: config.queues.unitSync.concurrency,
+    }),
     new Worker(
       RECONCILE_QUEUE,
       instrumented(
