@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import { type StoredBooking, storedBookingSchema } from '../domain';
 import { storeKeys } from './keys';
 
@@ -19,36 +20,32 @@ export class CorruptRecordError extends Error {
 /** What flexysync recorded per booking: the planner's `previous`, the applier's log. */
 export function createBookingStore(redis: Redis, prefix: string) {
   const keys = storeKeys(prefix);
+
+  /** Reads a record and validates it with `schema`; an unreadable one is a {@link CorruptRecordError}. */
+  async function read<T>(bookingKey: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const raw = await redis.get(keys.booking(bookingKey));
+    if (raw === null) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new CorruptRecordError(keys.booking(bookingKey), 'not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new CorruptRecordError(keys.booking(bookingKey), parsed.error.message);
+    return parsed.data;
+  }
+
   return {
-    async get(bookingKey: string): Promise<StoredBooking | undefined> {
-      const raw = await redis.get(keys.booking(bookingKey));
-      if (raw === null) return undefined;
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        throw new CorruptRecordError(keys.booking(bookingKey), 'not JSON');
-      }
-      const parsed = storedBookingSchema.safeParse(json);
-      if (!parsed.success) throw new CorruptRecordError(keys.booking(bookingKey), parsed.error.message);
-      return parsed.data;
+    get(bookingKey: string): Promise<StoredBooking | undefined> {
+      return read(bookingKey, storedBookingSchema);
     },
     /**
      * Just what reconciliation needs of a record (its entries and when its access ends), validated
      * with the matching part of the schema: far less to allocate over tens of thousands of records.
      */
-    async getEntries(bookingKey: string): Promise<RecordEntries | undefined> {
-      const raw = await redis.get(keys.booking(bookingKey));
-      if (raw === null) return undefined;
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        throw new CorruptRecordError(keys.booking(bookingKey), 'not JSON');
-      }
-      const parsed = recordEntriesSchema.safeParse(json);
-      if (!parsed.success) throw new CorruptRecordError(keys.booking(bookingKey), parsed.error.message);
-      return parsed.data;
+    getEntries(bookingKey: string): Promise<RecordEntries | undefined> {
+      return read(bookingKey, recordEntriesSchema);
     },
 
     /**
