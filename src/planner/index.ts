@@ -35,5 +35,4 @@ export type {
   UnitsInUse,
   UnitUsage,
 } from './types';
-export { collectUnitsInUse, type UnitEntryRow } from './units-in-use';
 export { type BookingWindow, computeWindow, formatIso, localDateTime, resolveBoundary } from './window';

@@ -17,7 +17,7 @@ export interface UnitUsage {
 /**
  * Per unitId, what the unit's other entries (other bookings' and hand-made ones) hold. The
  * booking's own entries must NOT be included, or its own PIN and idNumber would look taken
- * (`collectUnitsInUse` builds it from unit rows and excludes them). A unit missing from the
+ * (the unit store's claims in Redis leave them out). A unit missing from the
  * map is taken to be empty.
  */
 export type UnitsInUse = ReadonlyMap<number, UnitUsage>;

@@ -57,9 +57,6 @@ export function createBookingStore(redis: Redis, prefix: string) {
       if (!indexed) writes.push(redis.sadd(keys.bookingsIndex, record.key));
       await Promise.all(writes);
     },
-    async delete(bookingKey: string): Promise<void> {
-      await redis.multi().del(keys.booking(bookingKey)).srem(keys.bookingsIndex, bookingKey).exec();
-    },
     async keys(): Promise<string[]> {
       return redis.smembers(keys.bookingsIndex);
     },

@@ -180,10 +180,6 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return redis.hget(keys.unitAwaiting(unitId), bookingKey);
     },
 
-    async isAwaiting(unitId: number, bookingKey: string): Promise<boolean> {
-      return (await redis.hexists(keys.unitAwaiting(unitId), bookingKey)) === 1;
-    },
-
     /**
      * Clears the bookings of a snapshot taken before a push, but only those whose generation did not
      * move: a booking changed again after the push still waits for the next sync.

@@ -1,7 +1,6 @@
 import type { StoredBooking } from '../../../src/domain';
 import {
   changedEntryFields,
-  collectUnitsInUse,
   type DesiredBooking,
   type DesiredEntry,
   diffBooking,
@@ -190,53 +189,5 @@ describe('diffBooking', () => {
         reason: 'not-wanted',
       },
     ]);
-  });
-});
-
-describe('collectUnitsInUse', () => {
-  const own = stored([entry(1), entry(2)]);
-
-  it('collects codes and idNumbers per unit, leaving out the booking’s own entries by id', () => {
-    const usage = collectUnitsInUse(
-      [
-        { unitId: 1, id: 10, idNumber: '+46701234567', codeTag: '482917' },
-        { unitId: 1, id: 11, idNumber: '+46700000000', codeTag: '111111' },
-        { unitId: 1, id: 12, idNumber: 'tag-4411', codeTag: null },
-        { unitId: 2, id: '20', idNumber: '+46701234567', codeTag: '482917' },
-        { unitId: 3, id: 30, idNumber: 'x', codeTag: '0471' },
-      ],
-      own,
-    );
-    expect(usage.get(1)).toEqual({
-      codes: new Set(['111111']),
-      idNumbers: new Set(['+46700000000', 'tag-4411']),
-    });
-    expect(usage.has(2)).toBe(false);
-    expect(usage.get(3)).toEqual({ codes: new Set(['0471']), idNumbers: new Set(['x']) });
-  });
-
-  it('matches an own entry by idNumber when its id was never recorded', () => {
-    const noIds = { entries: [{ ...entry(1) }] };
-    const usage = collectUnitsInUse(
-      [{ unitId: 1, id: 77, idNumber: '+46701234567', codeTag: '482917' }],
-      noIds,
-    );
-    expect(usage.has(1)).toBe(false);
-  });
-
-  it('keeps a row with the same idNumber but another id (someone else’s entry)', () => {
-    const usage = collectUnitsInUse(
-      [{ unitId: 1, id: 999, idNumber: '+46701234567', codeTag: '555555' }],
-      own,
-    );
-    expect(usage.get(1)?.codes).toEqual(new Set(['555555']));
-  });
-
-  it('without an own booking, every row counts', () => {
-    expect(
-      collectUnitsInUse([{ unitId: 1, idNumber: 'a', codeTag: '1234' }])
-        .get(1)
-        ?.codes.has('1234'),
-    ).toBe(true);
   });
 });
