@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli';
@@ -10,13 +8,12 @@ import { UNIT_SYNC_QUEUE } from '../../src/jobs';
 import { findFreePort } from '../../src/redis';
 import type { SimulatorSeed } from '../../src/simulator';
 import { createUnitStore } from '../../src/store';
+import { type CliResult, runCli as runSharedCli } from '../helpers/cli';
 import { ENGINE_USER, type Engine, startEngine } from '../helpers/engine';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator';
 import { waitFor } from '../helpers/wait-for';
 import { writeConfigFile } from '../helpers/worker-processes';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
 const ZONE = 'Europe/Stockholm';
 
 /** Secrets and a PIN that must never appear in any command's output. */
@@ -139,25 +136,6 @@ const SEED: SimulatorSeed = {
   },
 };
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Variables of a developer's shell that would change what the CLI under test does. */
-const INHERITED_OUT = [
-  'REDIS_URL',
-  'FLEXYSYNC_CONFIG',
-  'FLEXYKEY_BASE_URL',
-  'FLEXYKEY_USERNAME',
-  'FLEXYKEY_PASSWORD',
-  'FLEXYKEY_PASSWORD_FILE',
-  'FLEXYSYNC_INTAKE_TOKEN',
-  'FLEXYSYNC_INTAKE_TOKEN_FILE',
-  'LOG_LEVEL',
-];
-
 /** Each test waits for its chain of commands, which may still be queued behind others. */
 const CHAIN_TIMEOUT_MS = 120_000;
 /** Children at once: the machine has few cores, and each child spends ~1 s of CPU starting up. */
@@ -194,37 +172,10 @@ async function runCli(
   }
 }
 
-function spawnCli(args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliResult> {
-  const childEnv: Record<string, string | undefined> = { ...process.env };
-  for (const name of INHERITED_OUT) delete childEnv[name];
-  Object.assign(childEnv, baseEnv, env);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`flexysync ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      allOutput.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function spawnCli(args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliResult> {
+  const result = await runSharedCli(args, { env: { ...baseEnv, ...env }, timeoutMs });
+  allOutput.push(result.stdout, result.stderr);
+  return result;
 }
 
 const calls = (key: string) => engine.sim.simulator.callCount(key);

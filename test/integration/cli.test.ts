@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,69 +5,13 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BOOKING_JOB, BOOKINGS_QUEUE } from '../../src/jobs';
 import { findFreePort } from '../../src/redis';
+import { runCli } from '../helpers/cli';
 import { type Engine, startEngine } from '../helpers/engine';
 import { deleteKeysWithPrefix, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis';
 import { writeConfigFile } from '../helpers/worker-processes';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
 const ZONE = 'Europe/Stockholm';
 const RESOURCES = { 'flat-1': { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } };
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Variables a developer's shell may have set that would change what the CLI under test does. */
-const INHERITED_OUT = [
-  'REDIS_URL',
-  'FLEXYSYNC_CONFIG',
-  'FLEXYKEY_BASE_URL',
-  'FLEXYKEY_USERNAME',
-  'FLEXYKEY_PASSWORD',
-  'FLEXYKEY_PASSWORD_FILE',
-  'LOG_LEVEL',
-];
-
-/** Runs `flexysync <args>` as a real process (through tsx), with a deadline. */
-function runCli(
-  args: string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of INHERITED_OUT) delete env[name];
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdin.end(options.input ?? '');
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`flexysync ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function event(externalId: string, overrides: Record<string, unknown> = {}) {
   return {

@@ -1,31 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { runCli } from '../helpers/cli';
 import { type Engine, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 import { writeConfigFile } from '../helpers/worker-processes';
-
-const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
-
-/** Runs the CLI asynchronously (the simulator answers from this process meanwhile). */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 const CALENDAR = [
   'BEGIN:VCALENDAR',
@@ -48,7 +26,7 @@ describe('the worker polls a calendar feed and its bookings reach the units', ()
   let served = 0;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       served++;
       res.writeHead(200, { 'content-type': 'text/calendar' });
       res.end(CALENDAR);
@@ -96,15 +74,15 @@ describe('the worker polls a calendar feed and its bookings reach the units', ()
 
     // Operators see the feed's health; the URL's token is never shown.
     const env = { ...engine.env, FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput), LOG_LEVEL: 'warn' };
-    const feeds = await runCli(['feeds', 'list', '--json'], env);
+    const feeds = await runCli(['feeds', 'list', '--json'], { env });
     expect(feeds.code).toBe(0);
     const [feed] = JSON.parse(feeds.stdout);
     expect(feed).toMatchObject({ source: 'test-feed', consecutiveFailures: 0, missing: 0 });
     expect(feed.lastSuccessAt).toEqual(expect.any(String));
-    const status = await runCli(['status'], env);
+    const status = await runCli(['status'], { env });
     expect(status.stdout).toContain('test-feed');
     expect(status.stdout + feeds.stdout).not.toContain('secret-token');
-    const approve = await runCli(['feeds', 'approve', 'test-feed'], env);
+    const approve = await runCli(['feeds', 'approve', 'test-feed'], { env });
     expect(approve.code).toBe(1);
     expect(approve.stderr).toContain('nothing is held back');
   });

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runCli } from '../helpers/cli';
 import { type Engine, engineSeed, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 import { writeConfigFile } from '../helpers/worker-processes';
-
-const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
 
 describe('flexysync resync --unit: a replaced (empty) unit gets every entry again', () => {
   let engine: Engine;
@@ -44,25 +41,11 @@ describe('flexysync resync --unit: a replaced (empty) unit gets every entry agai
     // The server still thinks everything is synced: a plain push has nothing to send.
     expect(engine.sim.simulator.unit(7001).rows.every((row) => row.syncState === 'Synced')).toBe(true);
 
-    // Asynchronously: the simulator runs in this process and must keep answering meanwhile.
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'resync', '--unit', '7001'], {
-      env: {
-        ...process.env,
-        ...engine.env,
-        FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput),
-        LOG_LEVEL: 'warn',
-      },
+    const result = await runCli(['resync', '--unit', '7001'], {
+      env: { ...engine.env, FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput), LOG_LEVEL: 'warn' },
     });
-    const result = { stdout: '', stderr: '', status: null as number | null };
-    child.stdout.on('data', (chunk: Buffer) => {
-      result.stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      result.stderr += chunk.toString();
-    });
-    result.status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/unit 7001: 4 row\(s\) marked changed; a sync is queued/);
 
     // The running worker picks the sync up; the new unit holds everything again, hand-made entry included.
