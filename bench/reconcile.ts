@@ -24,8 +24,8 @@ import { startEmbeddedRedis } from '../src/redis';
 import type { SimulatorSeed } from '../src/simulator';
 import { createBookingStore } from '../src/store';
 import { createServices } from '../src/worker';
-import { BENCH_CREDENTIALS, benchSeed, startSimulatorProcess } from './lib/simulator-process';
-import { formatMiB, peakRssBytes } from './lib/stats';
+import { BENCH_CREDENTIALS, benchSeed, simulatorCalls, startSimulatorProcess } from './lib/simulator-process';
+import { formatMiB, line, peakRssBytes } from './lib/stats';
 
 const UNITS = Number(process.env.BENCH_UNITS ?? 2_000);
 const PER_UNIT = Number(process.env.BENCH_PER_UNIT ?? 50);
@@ -158,14 +158,6 @@ function runDryRunProcess(
   });
 }
 
-async function adminCalls(adminUrl: string): Promise<Record<string, number>> {
-  return ((await (await fetch(`${adminUrl}calls`)).json()) as { counts: Record<string, number> }).counts;
-}
-
-function line(label: string, value: string): void {
-  console.log(`${label.padEnd(44)} ${value}`);
-}
-
 async function main() {
   const world = buildWorld();
   const embedded = process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
@@ -207,7 +199,7 @@ async function main() {
     const services = createServices({ config, logger: createLogger({ level: 'warn' }) });
     const now = DateTime.fromISO('2027-01-01T00:00:00Z');
     try {
-      const before = await adminCalls(simulator.adminUrl);
+      const before = await simulatorCalls(simulator.adminUrl);
       const dryRun = await runDryRunProcess(
         {
           redis: { prefix },
@@ -225,7 +217,7 @@ async function main() {
         now.toISO() as string,
       );
       const planSeconds = dryRun.seconds;
-      const afterPlan = await adminCalls(simulator.adminUrl);
+      const afterPlan = await simulatorCalls(simulator.adminUrl);
       const planReads = (afterPlan['GET /v1/UnitIdEntries'] ?? 0) - (before['GET /v1/UnitIdEntries'] ?? 0);
       const planRss = dryRun.peakRssBytes;
       const plan = dryRun.report;
@@ -233,7 +225,7 @@ async function main() {
       const applyStarted = performance.now();
       const applied = await services.reconciler.reconcile({ dryRun: false, now });
       const applySeconds = (performance.now() - applyStarted) / 1000;
-      const afterApply = await adminCalls(simulator.adminUrl);
+      const afterApply = await simulatorCalls(simulator.adminUrl);
       const verify = await services.reconciler.reconcile({ dryRun: true, now });
 
       const counted = { missing: 0, drifted: 0, orphaned: 0, expired: 0 };

@@ -18,8 +18,8 @@ import { createBookingsQueue, enqueueBookings } from '../src/jobs';
 import { createLogger } from '../src/logging';
 import { startEmbeddedRedis } from '../src/redis';
 import { startWorker } from '../src/worker';
-import { BENCH_CREDENTIALS, benchSeed, startSimulatorProcess } from './lib/simulator-process';
-import { formatMiB, formatMs, peakRssBytes, percentile } from './lib/stats';
+import { BENCH_CREDENTIALS, benchSeed, simulatorCalls, startSimulatorProcess } from './lib/simulator-process';
+import { formatMiB, formatMs, line, peakRssBytes, percentile } from './lib/stats';
 
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 20_000);
 const UNITS = Number(process.env.BENCH_UNITS ?? 200);
@@ -54,11 +54,6 @@ function makeEvents(): BenchEvent[] {
       guest: { name: `Guest number ${i}`, phone: `+4670${String(1_000_000 + i).slice(-7)}` },
     };
   });
-}
-
-async function adminCalls(adminUrl: string): Promise<Record<string, number>> {
-  const response = await fetch(`${adminUrl}calls`);
-  return ((await response.json()) as { counts: Record<string, number> }).counts;
 }
 
 async function adminReset(adminUrl: string): Promise<void> {
@@ -109,7 +104,7 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
   const stream = createOutcomeStream({ redis, prefix });
   const producer = createBookingsQueue(redis, prefix);
   const worker = await startWorker({ config, logger: createLogger({ level: 'warn' }) });
-  const callsBefore = await adminCalls(adminUrl);
+  const callsBefore = await simulatorCalls(adminUrl);
 
   const enqueuedAt = new Map<string, number>();
   const appliedAt = new Map<string, number>();
@@ -142,7 +137,7 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
   }
   const lastApplied = Math.max(...appliedAt.values());
   const lastSynced = Math.max(...syncedAt.values());
-  const calls = diffCalls(await adminCalls(adminUrl), callsBefore);
+  const calls = diffCalls(await simulatorCalls(adminUrl), callsBefore);
   const violations = await overlapViolations(adminUrl);
   await worker.close();
   await producer.close();
@@ -201,10 +196,6 @@ async function runNaive(client: FlexyKeyClient, events: BenchEvent[]) {
     }),
   );
   return { bookings: done, perSecond: done / ((Date.now() - started) / 1000), latencies };
-}
-
-function line(label: string, value: string): void {
-  console.log(`${label.padEnd(44)} ${value}`);
 }
 
 async function main() {

@@ -69,3 +69,9 @@ export function benchSeed(unitCount: number, packetLatencyMs = 5): SimulatorSeed
 }
 
 export const BENCH_CREDENTIALS = { username: 'bench', password: 'bench-secret' } as const;
+
+/** The simulator's API call counts by route (`GET /__admin/calls`). */
+export async function simulatorCalls(adminUrl: string): Promise<Record<string, number>> {
+  const response = await fetch(`${adminUrl}calls`);
+  return ((await response.json()) as { counts: Record<string, number> }).counts;
+}

@@ -43,3 +43,8 @@ export async function runConcurrently(
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
   return { latenciesMs, wallMs: performance.now() - started };
 }
+
+/** A `label ....... value` line of a benchmark report. */
+export function line(label: string, value: string): void {
+  console.log(`${label.padEnd(44)} ${value}`);
+}
