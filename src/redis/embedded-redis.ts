@@ -4,6 +4,8 @@ import { createConnection, createServer } from 'node:net';
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  /** The redis-server process (tests pause it with SIGSTOP to model a network blip). */
+  pid: number;
   stop(): Promise<void>;
   /** Sends the stop signal synchronously, for an exit that cannot wait (e.g. a process 'exit' handler). */
   forceStop(): void;
@@ -104,6 +106,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
+        pid: child.pid as number,
         stop: () => stopChild(child),
         forceStop: () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config';
 import { createOutcomeStream, type StoredOutcomeEvent } from '../../src/events';
 import { BOOKINGS_QUEUE, createBookingsQueue, enqueueBookings, UNIT_SYNC_QUEUE } from '../../src/jobs';
 import { silentLogger } from '../../src/logging';
-import { findFreePort } from '../../src/redis';
+import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis';
 import { type RunningWorker, startWorker } from '../../src/worker';
 import { ENGINE_USER, type Engine, engineSeed, FAST_SYNC, startEngine } from '../helpers/engine';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis';
@@ -472,9 +472,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
 
   describe('Redis', () => {
     /** A private redis-server this test can pause (SIGSTOP) and resume without losing its data. */
-    interface PrivateRedis {
-      url: string;
-      child: ChildProcess;
+    interface PrivateRedis extends EmbeddedRedis {
       paused: boolean;
     }
     let redisServer: PrivateRedis | undefined;
@@ -483,41 +481,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
     let sim: TestSimulator;
 
     async function startPrivateRedis(): Promise<PrivateRedis> {
-      const port = await findFreePort();
-      const child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--maxmemory-policy',
-          'noeviction',
-          '--loglevel',
-          'warning',
-        ],
-        { stdio: 'ignore' },
-      );
-      const url = `redis://127.0.0.1:${port}`;
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await waitFor(
-          async () => {
-            if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-            if (probe.status !== 'ready') await probe.connect().catch(() => probe.disconnect());
-            return probe.status === 'ready' && (await probe.ping()) === 'PONG';
-          },
-          { timeoutMs: 10_000, description: 'private redis-server listening' },
-        );
-      } finally {
-        probe.disconnect();
-      }
-      return { url, child, paused: false };
+      return { ...(await startEmbeddedRedis()), paused: false };
     }
 
     async function startAll(): Promise<{ prefix: string; producer: Queue }> {
@@ -556,12 +520,12 @@ describe('the worker survives its peers being briefly unreachable', () => {
     }
 
     function pause(server: PrivateRedis) {
-      server.child.kill('SIGSTOP');
+      process.kill(server.pid, 'SIGSTOP');
       server.paused = true;
     }
 
     function resume(server: PrivateRedis) {
-      server.child.kill('SIGCONT');
+      process.kill(server.pid, 'SIGCONT');
       server.paused = false;
     }
 
@@ -573,11 +537,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
       client = undefined;
       const server = redisServer;
       redisServer = undefined;
-      if (server && server.child.exitCode === null) {
-        const exited = new Promise((resolve) => server.child.once('exit', resolve));
-        server.child.kill('SIGKILL');
-        await exited;
-      }
+      await server?.stop();
     });
 
     async function waitAllSynced(prefix: string, count: number): Promise<void> {
