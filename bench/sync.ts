@@ -1,25 +1,26 @@
 /**
  * `npm run bench:sync` — the sync engine end to end: 20,000 booking events over 200 units, one worker
- * process, against the simulator in another process (with FlexyKey's real 2 s status cache guard).
- * Prints bookings/s until applied and until synced, FlexyKey calls per booking by endpoint, PushChanges
- * per unit, p50/p99 enqueue→applied and enqueue→synced, and peak RSS. In the same run, a naive baseline
- * (per booking: create, push, poll until done; bookings of one unit one after another, units in
- * parallel) on the same data, and the ratio.
+ * process (`flexysync worker` from dist/, as an operator runs it: `npm run bench:sync` builds first),
+ * against the simulator in another process (with FlexyKey's real 2 s status cache guard). This process
+ * only enqueues and reads the outcome stream. Prints bookings/s until applied and until synced, the
+ * worker's CPU time per booking, FlexyKey calls per booking by endpoint, PushChanges per unit, p50/p99
+ * enqueue→applied and enqueue→synced, and peak RSS. In the same run, a naive baseline (per booking:
+ * create, push, poll until done; bookings of one unit one after another, units in parallel) on the same
+ * data, and the ratio.
  *
  * Environment: BENCH_BOOKINGS (20000), BENCH_UNITS (200), BENCH_NAIVE_SHARE (0.1: the naive baseline
  * runs on the first share of each unit's bookings, as it takes minutes on all), REDIS_URL (else a
- * private redis-server).
+ * private redis-server), BENCH_WORKER_NODE_ARGS (node flags of the worker process, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { Redis } from 'ioredis';
-import { parseConfig } from '../src/config';
 import { createOutcomeStream } from '../src/events';
 import { createFlexyKeyClient, type FlexyKeyClient } from '../src/flexykey';
 import { createBookingsQueue, enqueueBookings } from '../src/jobs';
-import { createLogger } from '../src/logging';
 import { startEmbeddedRedis } from '../src/redis';
-import { startWorker } from '../src/worker';
 import { BENCH_CREDENTIALS, benchSeed, simulatorCalls, startSimulatorProcess } from './lib/simulator-process';
-import { formatMiB, formatMs, line, peakRssBytes, percentile } from './lib/stats';
+import { formatMiB, formatMs, line, percentile } from './lib/stats';
+import { startWorkerProcess } from './lib/worker-process';
 
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 20_000);
 const UNITS = Number(process.env.BENCH_UNITS ?? 200);
@@ -79,6 +80,15 @@ function diffCalls(after: Record<string, number>, before: Record<string, number>
   return result;
 }
 
+/** Commands Redis has executed, by name (`INFO commandstats`; scripts' own commands included). */
+async function redisCommandCounts(redis: Redis): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    counts[match[1] as string] = Number(match[2]);
+  }
+  return counts;
+}
+
 async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, events: BenchEvent[]) {
   const prefix = `bench-${Date.now()}`;
   const resources = Object.fromEntries(
@@ -87,24 +97,28 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
       { timeZone: 'Europe/Stockholm', units: [{ unitId: FIRST_UNIT + i, action: 'R1' }] },
     ]),
   );
-  const config = parseConfig(
-    {
-      redis: { prefix },
-      flexykey: {
-        username: BENCH_CREDENTIALS.username,
-        requestBudget: { maxRequests: 100_000, perSeconds: 1 },
-      },
-      queues: { bookings: { concurrency: BOOKINGS_CONCURRENCY }, unitSync: { concurrency: UNITS } },
-      sync: { pollIntervalMs: POLL_INTERVAL_MS, statusCacheGuardMs: STATUS_GUARD_MS },
-      resources,
+  const config = {
+    redis: { prefix },
+    flexykey: {
+      username: BENCH_CREDENTIALS.username,
+      requestBudget: { maxRequests: 100_000, perSeconds: 1 },
     },
-    { REDIS_URL: redisUrl, FLEXYKEY_BASE_URL: baseUrl, FLEXYKEY_PASSWORD: BENCH_CREDENTIALS.password },
-  );
+    queues: { bookings: { concurrency: BOOKINGS_CONCURRENCY }, unitSync: { concurrency: UNITS } },
+    sync: { pollIntervalMs: POLL_INTERVAL_MS, statusCacheGuardMs: STATUS_GUARD_MS },
+    reconcile: { enabled: false },
+    resources,
+  };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const stream = createOutcomeStream({ redis, prefix });
   const producer = createBookingsQueue(redis, prefix);
-  const worker = await startWorker({ config, logger: createLogger({ level: 'warn' }) });
+  const worker = await startWorkerProcess(config, {
+    REDIS_URL: redisUrl,
+    FLEXYKEY_BASE_URL: baseUrl,
+    FLEXYKEY_PASSWORD: BENCH_CREDENTIALS.password,
+  });
+  await worker.ready(producer);
   const callsBefore = await simulatorCalls(adminUrl);
+  const redisBefore = await redisCommandCounts(redis);
 
   const enqueuedAt = new Map<string, number>();
   const appliedAt = new Map<string, number>();
@@ -138,8 +152,10 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
   const lastApplied = Math.max(...appliedAt.values());
   const lastSynced = Math.max(...syncedAt.values());
   const calls = diffCalls(await simulatorCalls(adminUrl), callsBefore);
+  const redisCommands = diffCalls(await redisCommandCounts(redis), redisBefore);
   const violations = await overlapViolations(adminUrl);
-  await worker.close();
+  const workerUsage = await worker.usage();
+  await worker.stop();
   await producer.close();
   await redis.quit();
 
@@ -152,6 +168,8 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
     synced: latencies(syncedAt),
     calls,
     violations,
+    workerUsage,
+    redisCommands,
   };
 }
 
@@ -213,7 +231,6 @@ async function main() {
       `simulator: status cache guard ${STATUS_GUARD_MS} ms, ${PACKET_LATENCY_MS} ms per packet; poll every ${POLL_INTERVAL_MS} ms\n`,
     );
     const engine = await runEngine(redisUrl, simulator.baseUrl, simulator.adminUrl, events);
-    const workerRss = peakRssBytes();
 
     await adminReset(simulator.adminUrl);
     const client = createFlexyKeyClient({
@@ -238,6 +255,7 @@ async function main() {
     line('enqueue (addBulk, 1,000 per call)', `${engine.enqueueMs} ms`);
     line('bookings/s until all applied', engine.appliedPerSecond.toFixed(0));
     line('bookings/s until all synced', engine.syncedPerSecond.toFixed(0));
+    line('worker CPU per booking (user + system)', `${formatMs(engine.workerUsage.cpuMs / BOOKINGS)} ms`);
     line(
       'enqueue→applied p50 / p99',
       `${formatMs(percentile(engine.applied, 50))} / ${formatMs(percentile(engine.applied, 99))} ms`,
@@ -253,8 +271,15 @@ async function main() {
     line('entry calls per new booking (create/update/delete)', (applyCalls / BOOKINGS).toFixed(3));
     line('all calls per booking except status polling', (allButPolling / BOOKINGS).toFixed(3));
     line('PushChanges per unit', (pushes / UNITS).toFixed(1));
+    const redisTotal = Object.values(engine.redisCommands).reduce((sum, n) => sum + n, 0);
+    const topRedis = Object.entries(engine.redisCommands)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, Number(process.env.BENCH_REDIS_TOP ?? 8))
+      .map(([name, n]) => `${name} ${(n / BOOKINGS).toFixed(1)}`)
+      .join(' · ');
+    line('Redis commands per booking (all clients)', `${(redisTotal / BOOKINGS).toFixed(1)}: ${topRedis}`);
     line('overlapping syncs seen by the simulator', String(engine.violations));
-    line('peak RSS: worker (bench) process', `${formatMiB(workerRss)} MiB`);
+    line('peak RSS: worker process', `${formatMiB(engine.workerUsage.peakRssBytes)} MiB`);
     line('peak RSS: simulator process', `${formatMiB(await simulator.peakRssBytes())} MiB`);
 
     console.log(

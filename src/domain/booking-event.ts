@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { parseIsoWhen } from './iso-when';
 import { formatZodIssues, typeError } from './zod-issues';
 
 /** `$id` of the published JSON Schema; bump the path segment with the version. */
@@ -28,7 +28,7 @@ export function isDateOnly(value: string): boolean {
 }
 
 function isRealDateOrDateTime(value: string): boolean {
-  return DateTime.fromISO(value, { setZone: true }).isValid;
+  return parseIsoWhen(value) !== undefined;
 }
 
 /**
@@ -170,9 +170,9 @@ export const bookingEventV1Schema = z
       ctx.addIssue({ code: 'custom', path: ['end'], message: 'must not be before start' });
     }
     if (bothTimes) {
-      const start = DateTime.fromISO(event.start, { setZone: true });
-      const end = DateTime.fromISO(event.end, { setZone: true });
-      if (end.toMillis() <= start.toMillis()) {
+      const start = parseIsoWhen(event.start)?.epochMs ?? Number.NaN;
+      const end = parseIsoWhen(event.end)?.epochMs ?? Number.NaN;
+      if (end <= start) {
         ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
       }
     }

@@ -13,6 +13,7 @@ export {
   parseBookingEvent,
   SOURCE_PATTERN,
 } from './booking-event';
+export { type IsoWhen, parseIsoWhen } from './iso-when';
 export { bookingEventV1JsonSchema, bookingEventV1JsonSchemaText } from './json-schema';
 export { ACTION_PATTERN, type PinSource, type ResolvedResource, type ResourceUnit } from './resource';
 export {

@@ -1,5 +1,6 @@
-import { DateTime, IANAZone } from 'luxon';
-import { isDateOnly } from '../domain';
+import { DateTime } from 'luxon';
+import { parseIsoWhen } from '../domain';
+import { cachedZone } from './cached-zone';
 
 const DAY_MS = 86_400_000;
 
@@ -19,7 +20,7 @@ export interface LocalParts {
  *   forward by the gap (02:30 on the spring-forward night in Stockholm becomes 03:30 CEST).
  */
 export function localDateTime(timeZone: string, parts: LocalParts): DateTime {
-  const zone = IANAZone.create(timeZone);
+  const zone = cachedZone(timeZone);
   const wallAsUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
   // DST transitions are months apart, so the offsets a day either side are the two candidates.
   const offsets = new Set([
@@ -43,12 +44,14 @@ export function localDateTime(timeZone: string, parts: LocalParts): DateTime {
  * means `timeOfDay` ("HH:mm", the resource's check-in or check-out time) on that date.
  */
 export function resolveBoundary(value: string, timeZone: string, timeOfDay: string): DateTime {
-  if (isDateOnly(value)) {
+  const when = parseIsoWhen(value);
+  if (!when) return DateTime.invalid('not an ISO 8601 date or date-time with an offset');
+  if (when.dateOnly) {
     const [year, month, day] = value.split('-').map(Number) as [number, number, number];
     const [hour, minute] = timeOfDay.split(':').map(Number) as [number, number];
     return localDateTime(timeZone, { year, month, day, hour, minute });
   }
-  return DateTime.fromISO(value, { setZone: true }).setZone(timeZone);
+  return DateTime.fromMillis(when.epochMs, { zone: cachedZone(timeZone) });
 }
 
 /** ISO 8601 with the zone's offset and no milliseconds, e.g. `2026-12-01T15:00:00+01:00`. */
