@@ -189,9 +189,11 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
 
   /**
    * Confirms, from the server's rows, which waiting bookings' changes the unit now holds, clears them
-   * (unless they changed again meanwhile) and announces the bookings no unit waits for any more. Its
-   * record is read before its generation is checked: the applier bumps the generation before it
-   * changes anything, so an unchanged generation means the record read is what was pushed.
+   * (unless they changed again meanwhile) and announces the bookings no unit waits for any more. The
+   * records are read before the generations (issued first on the same connection): the applier bumps
+   * the generation before it changes anything, so an unchanged generation means the record read is
+   * what was pushed. Whatever the order, clearing compares the generation seen, so a booking changed
+   * meanwhile keeps waiting.
    */
   async function confirm(unitId: number, snapshot: ReadonlyMap<string, string>, logger: Logger) {
     if (snapshot.size === 0) return { confirmed: 0, stillWaiting: false };
@@ -202,16 +204,22 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       row !== undefined && (row.syncState ?? 'Synced') === 'Synced';
     const deletionsPending = rows.some((row) => row.syncState === 'PendingDelete');
 
+    const bookingKeys = [...snapshot.keys()];
+    const [records, generations] = await Promise.all([
+      readRecords(bookingKeys, logger),
+      deps.units.awaitingGenerations(unitId, bookingKeys),
+    ]);
     const confirmed = new Map<string, string>();
-    for (const [bookingKey, generation] of snapshot) {
-      const record = await deps.bookings.get(bookingKey);
-      if ((await deps.units.awaitingGeneration(unitId, bookingKey)) !== generation) continue;
+    bookingKeys.forEach((bookingKey, index) => {
+      const generation = snapshot.get(bookingKey) as string;
+      const record = records[index];
+      if (record === null || generations[index] !== generation) return;
       const entry = record?.entries.find((e) => e.unitId === unitId);
       const arrived = entry
         ? entry.entryId !== undefined && isSynced(byId.get(String(entry.entryId)))
         : !deletionsPending;
       if (arrived) confirmed.set(bookingKey, generation);
-    }
+    });
     // Noted before clearing, so a crash between clearing and announcing still announces (at least once).
     await deps.units.noteToAnnounce([...confirmed.keys()]);
     const cleared = await deps.units.clearAwaiting(unitId, confirmed);
@@ -223,28 +231,48 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
   }
 
   /**
+   * The records of `bookingKeys`, read together (one round trip): undefined where there is none, null
+   * where it is unreadable (logged; such a booking is neither confirmed nor announced).
+   */
+  async function readRecords(bookingKeys: readonly string[], logger: Logger) {
+    return Promise.all(
+      bookingKeys.map((bookingKey) =>
+        deps.bookings.get(bookingKey).catch((error: unknown) => {
+          logger.error({ booking: bookingKey, err: (error as Error).message }, 'unreadable booking record');
+          return null;
+        }),
+      ),
+    );
+  }
+
+  /**
    * Announces each booking that no unit waits for any more — synced, or revoked when nothing of it is
    * left — once: concurrent confirmations of its units race to the same check, and only a booking
    * still noted is announced. `unitId` names the unit that confirmed last, for a revocation.
    */
   async function announce(bookingKeys: readonly string[], unitId?: number): Promise<void> {
-    for (const bookingKey of bookingKeys) {
-      if ((await deps.units.awaitingUnitsOf(bookingKey)).length > 0) continue;
-      if (!(await deps.units.isToAnnounce(bookingKey))) continue;
-      const record = await deps.bookings.get(bookingKey);
-      // Still being applied: the bookings job announces it when it finishes (see applyPlan).
-      if (record?.applying) continue;
-      if (record) {
-        if (record.entries.length === 0) {
-          await deps.publishOutcome(record, 'revoked', {
-            units: unitId === undefined ? [] : [{ unitId, state: 'removed' }],
-          });
-        } else {
-          await deps.publishOutcome(record, 'synced');
+    const ready = await deps.units.announceable(bookingKeys);
+    if (ready.length === 0) return;
+    const records = await readRecords(ready, deps.logger);
+    const done: string[] = [];
+    await Promise.all(
+      ready.map(async (bookingKey, index) => {
+        const record = records[index];
+        // Still being applied: the bookings job announces it when it finishes (see applyPlan).
+        if (record === null || record?.applying) return;
+        if (record) {
+          if (record.entries.length === 0) {
+            await deps.publishOutcome(record, 'revoked', {
+              units: unitId === undefined ? [] : [{ unitId, state: 'removed' }],
+            });
+          } else {
+            await deps.publishOutcome(record, 'synced');
+          }
         }
-      }
-      await deps.units.announced(bookingKey);
-    }
+        done.push(bookingKey);
+      }),
+    );
+    await deps.units.announced(...done);
   }
 
   async function reportUnreachable(unitId: number, reason: string) {

@@ -175,9 +175,10 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return new Map(Object.entries(await redis.hgetall(keys.unitAwaiting(unitId))));
     },
 
-    /** The generation the booking waits with on the unit, or null when it does not wait there. */
-    async awaitingGeneration(unitId: number, bookingKey: string): Promise<string | null> {
-      return redis.hget(keys.unitAwaiting(unitId), bookingKey);
+    /** The generation each booking waits with on the unit (null where it does not wait there), one HMGET. */
+    async awaitingGenerations(unitId: number, bookingKeys: readonly string[]): Promise<(string | null)[]> {
+      if (bookingKeys.length === 0) return [];
+      return redis.hmget(keys.unitAwaiting(unitId), ...bookingKeys);
     },
 
     /**
@@ -202,12 +203,26 @@ export function createUnitStore(redis: Redis, prefix: string) {
       if (bookingKeys.length > 0) await redis.sadd(keys.toAnnounce, ...bookingKeys);
     },
 
-    async isToAnnounce(bookingKey: string): Promise<boolean> {
-      return (await redis.sismember(keys.toAnnounce, bookingKey)) === 1;
+    /** Of `bookingKeys`, those still noted to announce that no unit waits for any more (one round trip). */
+    async announceable(bookingKeys: readonly string[]): Promise<string[]> {
+      if (bookingKeys.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const bookingKey of bookingKeys) {
+        pipeline.scard(keys.bookingAwaitingUnits(bookingKey));
+        pipeline.sismember(keys.toAnnounce, bookingKey);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      return bookingKeys.filter((_, index) => {
+        const [waitingError, waitingUnits] = results[2 * index] ?? [];
+        const [notedError, noted] = results[2 * index + 1] ?? [];
+        if (waitingError) throw waitingError;
+        if (notedError) throw notedError;
+        return waitingUnits === 0 && noted === 1;
+      });
     },
 
-    async announced(bookingKey: string): Promise<void> {
-      await redis.srem(keys.toAnnounce, bookingKey);
+    async announced(...bookingKeys: string[]): Promise<void> {
+      if (bookingKeys.length > 0) await redis.srem(keys.toAnnounce, ...bookingKeys);
     },
 
     /** Up to `count` bookings still to announce (left by a process that died mid-confirmation). */
