@@ -18,7 +18,13 @@ import { createOutcomeStream } from '../src/events';
 import { createFlexyKeyClient, type FlexyKeyClient } from '../src/flexykey';
 import { createBookingsQueue, enqueueBookings } from '../src/jobs';
 import { startEmbeddedRedis } from '../src/redis';
-import { BENCH_CREDENTIALS, benchSeed, simulatorCalls, startSimulatorProcess } from './lib/simulator-process';
+import {
+  BENCH_CREDENTIALS,
+  benchSeed,
+  type SimulatorProcess,
+  simulatorCalls,
+  startSimulatorProcess,
+} from './lib/simulator-process';
 import { formatMiB, formatMs, line, percentile } from './lib/stats';
 import { startWorkerProcess } from './lib/worker-process';
 
@@ -89,7 +95,20 @@ async function redisCommandCounts(redis: Redis): Promise<Record<string, number>>
   return counts;
 }
 
-async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, events: BenchEvent[]) {
+/** CPU time Redis has used so far (`INFO cpu`, main thread and children). */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+function cpuMsOfThisProcess(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+async function runEngine(redisUrl: string, simulator: SimulatorProcess, events: BenchEvent[]) {
+  const { baseUrl, adminUrl } = simulator;
   const prefix = `bench-${Date.now()}`;
   const resources = Object.fromEntries(
     Array.from({ length: UNITS }, (_, i) => [
@@ -119,6 +138,11 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
   await worker.ready(producer);
   const callsBefore = await simulatorCalls(adminUrl);
   const redisBefore = await redisCommandCounts(redis);
+  const cpuBefore = {
+    redis: await redisCpuMs(redis),
+    simulator: (await simulator.usage()).cpuMs,
+    driver: cpuMsOfThisProcess(),
+  };
 
   const enqueuedAt = new Map<string, number>();
   const appliedAt = new Map<string, number>();
@@ -153,6 +177,11 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
   const lastSynced = Math.max(...syncedAt.values());
   const calls = diffCalls(await simulatorCalls(adminUrl), callsBefore);
   const redisCommands = diffCalls(await redisCommandCounts(redis), redisBefore);
+  const cpuMs = {
+    redis: (await redisCpuMs(redis)) - cpuBefore.redis,
+    simulator: (await simulator.usage()).cpuMs - cpuBefore.simulator,
+    driver: cpuMsOfThisProcess() - cpuBefore.driver,
+  };
   const violations = await overlapViolations(adminUrl);
   const workerUsage = await worker.usage();
   await worker.stop();
@@ -170,6 +199,7 @@ async function runEngine(redisUrl: string, baseUrl: string, adminUrl: string, ev
     violations,
     workerUsage,
     redisCommands,
+    cpuMs,
   };
 }
 
@@ -230,7 +260,7 @@ async function main() {
     console.log(
       `simulator: status cache guard ${STATUS_GUARD_MS} ms, ${PACKET_LATENCY_MS} ms per packet; poll every ${POLL_INTERVAL_MS} ms\n`,
     );
-    const engine = await runEngine(redisUrl, simulator.baseUrl, simulator.adminUrl, events);
+    const engine = await runEngine(redisUrl, simulator, events);
 
     await adminReset(simulator.adminUrl);
     const client = createFlexyKeyClient({
@@ -255,7 +285,11 @@ async function main() {
     line('enqueue (addBulk, 1,000 per call)', `${engine.enqueueMs} ms`);
     line('bookings/s until all applied', engine.appliedPerSecond.toFixed(0));
     line('bookings/s until all synced', engine.syncedPerSecond.toFixed(0));
-    line('worker CPU per booking (user + system)', `${formatMs(engine.workerUsage.cpuMs / BOOKINGS)} ms`);
+    const perBooking = (ms: number) => (ms / BOOKINGS).toFixed(2);
+    line(
+      'CPU per booking: worker · Redis · simulator · bench',
+      `${[engine.workerUsage.cpuMs, engine.cpuMs.redis, engine.cpuMs.simulator, engine.cpuMs.driver].map(perBooking).join(' · ')} ms`,
+    );
     line(
       'enqueue→applied p50 / p99',
       `${formatMs(percentile(engine.applied, 50))} / ${formatMs(percentile(engine.applied, 99))} ms`,

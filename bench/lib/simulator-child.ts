@@ -1,7 +1,7 @@
 /**
  * The FlexyKey simulator in a process of its own, so a benchmark measures both sides separately (and the
  * simulator's CPU is not the client's). Started with `fork`; talks over IPC:
- *   parent → { type: 'rss' }            child → { type: 'rss', peakRssBytes }
+ *   parent → { type: 'rss' }            child → { type: 'rss', peakRssBytes, cpuMs }
  *   child → { type: 'ready', baseUrl, adminUrl } once listening.
  */
 import { type SimulatorSeed, startSimulator } from '../../src/simulator';
@@ -26,6 +26,7 @@ process.on('message', async (message: StartMessage | { type: 'rss' }) => {
       void running.close().then(() => process.exit(0));
     });
   } else if (message.type === 'rss') {
-    process.send?.({ type: 'rss', peakRssBytes: peakRssBytes() });
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'rss', peakRssBytes: peakRssBytes(), cpuMs: (cpu.user + cpu.system) / 1000 });
   }
 });

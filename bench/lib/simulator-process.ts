@@ -6,6 +6,8 @@ export interface SimulatorProcess {
   baseUrl: string;
   adminUrl: string;
   peakRssBytes(): Promise<number>;
+  /** Peak RSS and CPU time (user + system) of the simulator process so far. */
+  usage(): Promise<{ peakRssBytes: number; cpuMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -27,18 +29,20 @@ export async function startSimulatorProcess(
     child.send({ type: 'start', seed, ...options });
   });
   child.removeAllListeners('exit');
+  const usage = () =>
+    new Promise<{ peakRssBytes: number; cpuMs: number }>((resolve) => {
+      const onMessage = (message: { type: string; peakRssBytes: number; cpuMs: number }) => {
+        if (message.type !== 'rss') return;
+        child.off('message', onMessage);
+        resolve({ peakRssBytes: message.peakRssBytes, cpuMs: message.cpuMs });
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'rss' });
+    });
   return {
     ...ready,
-    peakRssBytes: () =>
-      new Promise((resolve) => {
-        const onMessage = (message: { type: string; peakRssBytes: number }) => {
-          if (message.type !== 'rss') return;
-          child.off('message', onMessage);
-          resolve(message.peakRssBytes);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'rss' });
-      }),
+    usage,
+    peakRssBytes: async () => (await usage()).peakRssBytes,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
