@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
+import type { StoredBooking } from '../domain';
 import type { FlexyKeyClient, UnitIdEntry } from '../flexykey';
 import type { Logger } from '../logging';
 import type { BookingStore, UnitStore } from '../store';
@@ -223,7 +224,13 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     // Noted before clearing, so a crash between clearing and announcing still announces (at least once).
     await deps.units.noteToAnnounce([...confirmed.keys()]);
     const cleared = await deps.units.clearAwaiting(unitId, confirmed);
-    await announce([...confirmed.keys()], unitId);
+    const confirmedRecords = new Map(
+      bookingKeys.flatMap((bookingKey, index) => {
+        const record = records[index];
+        return confirmed.has(bookingKey) && record ? [[bookingKey, record] as const] : [];
+      }),
+    );
+    await announce([...confirmed.keys()], unitId, confirmedRecords);
     if (confirmed.size < snapshot.size) {
       logger.info({ waiting: snapshot.size - confirmed.size }, 'some rows are not synced yet');
     }
@@ -249,15 +256,25 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
    * Announces each booking that no unit waits for any more — synced, or revoked when nothing of it is
    * left — once: concurrent confirmations of its units race to the same check, and only a booking
    * still noted is announced. `unitId` names the unit that confirmed last, for a revocation.
+   * `confirmedRecords` are records the caller read before confirming their generation: what the units
+   * hold, so they are announced as read (a change begun since keeps its unit waiting, and is announced
+   * after its own sync); the others are read here.
    */
-  async function announce(bookingKeys: readonly string[], unitId?: number): Promise<void> {
+  async function announce(
+    bookingKeys: readonly string[],
+    unitId?: number,
+    confirmedRecords: ReadonlyMap<string, StoredBooking> = new Map(),
+  ): Promise<void> {
     const ready = await deps.units.announceable(bookingKeys);
     if (ready.length === 0) return;
-    const records = await readRecords(ready, deps.logger);
+    const unread = ready.filter((bookingKey) => !confirmedRecords.has(bookingKey));
+    const fresh = await readRecords(unread, deps.logger);
+    const records = new Map<string, StoredBooking | null | undefined>(confirmedRecords);
+    for (const [index, bookingKey] of unread.entries()) records.set(bookingKey, fresh[index]);
     const done: string[] = [];
     await Promise.all(
-      ready.map(async (bookingKey, index) => {
-        const record = records[index];
+      ready.map(async (bookingKey) => {
+        const record = records.get(bookingKey);
         // Still being applied: the bookings job announces it when it finishes (see applyPlan).
         if (record === null || record?.applying) return;
         if (record) {

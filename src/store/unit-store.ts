@@ -28,6 +28,34 @@ redis.call('SADD', KEYS[3], ARGV[3])
 return 1
 `);
 
+/**
+ * Compare-and-delete of a unit's awaiting marks (HDEL_IF_EQUAL), also removing the unit from the
+ * awaiting set of each booking it cleared. KEYS: the unit's awaiting hash, then each booking's awaiting
+ * set in ARGV order; ARGV: the unit id, then booking key / generation pairs.
+ */
+const CLEAR_AWAITING = luaScript(`
+local cleared = {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('SREM', KEYS[1 + i / 2], ARGV[1])
+    cleared[#cleared + 1] = ARGV[i]
+  end
+end
+return cleared
+`);
+
+/** Of the bookings whose awaiting sets are KEYS[2..], those no unit waits for that KEYS[1] still notes. */
+const ANNOUNCEABLE = luaScript(`
+local ready = {}
+for i = 1, #ARGV do
+  if redis.call('SCARD', KEYS[1 + i]) == 0 and redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then
+    ready[#ready + 1] = ARGV[i]
+  end
+end
+return ready
+`);
+
 export const unitStateSchema = z.object({
   /** Outcome of the last sync attempt. */
   lastResult: z.enum(['completed', 'failed', 'timed-out', 'deadline', 'no-changes', 'error']).optional(),
@@ -187,15 +215,16 @@ export function createUnitStore(redis: Redis, prefix: string) {
      */
     async clearAwaiting(unitId: number, snapshot: ReadonlyMap<string, string>): Promise<string[]> {
       if (snapshot.size === 0) return [];
-      const args = [...snapshot].flatMap(([bookingKey, generation]) => [bookingKey, generation]);
-      const cleared = (await runScript(redis, HDEL_IF_EQUAL, [keys.unitAwaiting(unitId)], args)) as string[];
-      if (cleared.length > 0) {
-        const pipeline = redis.pipeline();
-        for (const bookingKey of cleared)
-          pipeline.srem(keys.bookingAwaitingUnits(bookingKey), String(unitId));
-        await pipeline.exec();
-      }
-      return cleared;
+      const bookingKeys = [...snapshot.keys()];
+      return (await runScript(
+        redis,
+        CLEAR_AWAITING,
+        [
+          keys.unitAwaiting(unitId),
+          ...bookingKeys.map((bookingKey) => keys.bookingAwaitingUnits(bookingKey)),
+        ],
+        [String(unitId), ...[...snapshot].flat()],
+      )) as string[];
     },
 
     /** Notes bookings to announce once no unit waits for them; survives a crash until `announced`. */
@@ -203,22 +232,15 @@ export function createUnitStore(redis: Redis, prefix: string) {
       if (bookingKeys.length > 0) await redis.sadd(keys.toAnnounce, ...bookingKeys);
     },
 
-    /** Of `bookingKeys`, those still noted to announce that no unit waits for any more (one round trip). */
+    /** Of `bookingKeys`, those still noted to announce that no unit waits for any more. */
     async announceable(bookingKeys: readonly string[]): Promise<string[]> {
       if (bookingKeys.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const bookingKey of bookingKeys) {
-        pipeline.scard(keys.bookingAwaitingUnits(bookingKey));
-        pipeline.sismember(keys.toAnnounce, bookingKey);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      return bookingKeys.filter((_, index) => {
-        const [waitingError, waitingUnits] = results[2 * index] ?? [];
-        const [notedError, noted] = results[2 * index + 1] ?? [];
-        if (waitingError) throw waitingError;
-        if (notedError) throw notedError;
-        return waitingUnits === 0 && noted === 1;
-      });
+      return (await runScript(
+        redis,
+        ANNOUNCEABLE,
+        [keys.toAnnounce, ...bookingKeys.map((bookingKey) => keys.bookingAwaitingUnits(bookingKey))],
+        [...bookingKeys],
+      )) as string[];
     },
 
     async announced(...bookingKeys: string[]): Promise<void> {
