@@ -17,7 +17,8 @@ export async function startSimulatorProcess(
   options: { statusCacheGuardMs?: number; packetSize?: number } = {},
 ): Promise<SimulatorProcess> {
   const child: ChildProcess = fork(path.join(__dirname, 'simulator-child.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SIMULATOR_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the simulator.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SIMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ baseUrl: string; adminUrl: string }>((resolve, reject) => {

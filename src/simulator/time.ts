@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { parseIsoWhen } from '../domain';
 
 // FLEXYKEY: the guide's `timestamp` fields are "Swedish/local database time" without an offset; the
 // `...Iso` fields are UTC with `Z`.
@@ -28,6 +29,5 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?
  */
 export function parseIsoInstant(value: string): number | null {
   if (!ISO_WITH_OFFSET.test(value)) return null;
-  const dt = DateTime.fromISO(value, { setZone: true });
-  return dt.isValid ? dt.toMillis() : null;
+  return parseIsoWhen(value)?.epochMs ?? null;
 }
