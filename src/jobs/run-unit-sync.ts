@@ -32,6 +32,8 @@ export interface RunUnitSyncDeps {
   stopping?: AbortSignal;
 }
 
+/** How long after the cache guard the first poll waits, so its answer is fresh. */
+const FIRST_POLL_MARGIN_MS = 100;
 const FINISHED = new Set(['Completed', 'Failed', 'TimedOut', 'Aborted']);
 /** How many times a push answered AlreadyRunning is retried (after waiting or aborting) in one run. */
 const MAX_ALREADY_RUNNING = 3;
@@ -71,8 +73,10 @@ export async function runUnitSync(
       logger.warn({ unitId, status: push.status }, 'unknown PushChanges status; following it as queued');
     }
 
-    // FLEXYKEY: wait out the status cache guard before the first poll (guide: "normally 2 seconds").
-    await sleep(Math.max(pollEvery, timing.statusCacheGuardMs + 100));
+    // FLEXYKEY: the first poll goes as soon as the status cache guard is over (guide: "normally 2
+    // seconds"): a small change is usually on the unit by then. A cached answer from before the push is
+    // recognised below and only costs one more poll interval.
+    await sleep(timing.statusCacheGuardMs + FIRST_POLL_MARGIN_MS);
     for (;;) {
       // The unit goes on receiving its packets; whoever takes the job over finds the sync through Status.
       if (deps.stopping?.aborted)

@@ -1,0 +1,89 @@
+import type { FlexyKeyClient, SyncStatus } from '../../../src/flexykey';
+import { runUnitSync } from '../../../src/jobs/run-unit-sync';
+import { createLogger } from '../../../src/logging';
+
+const TIMING = { pollIntervalMs: 2_500, statusCacheGuardMs: 2_000, deadlineMs: 60_000 };
+
+/**
+ * A unit whose Status answers come from a script, one per call, on a fake clock that only moves when
+ * the sync sleeps: what runUnitSync asked, and when, is then exact.
+ */
+function scriptedUnit(statuses: Partial<SyncStatus>[], push: string[] = ['Queued']) {
+  let clock = 0;
+  const calls: string[] = [];
+  const status = (s: Partial<SyncStatus>) => ({ active: s.state === 'InProgress', ...s }) as SyncStatus;
+  const flexykey = {
+    unitSync: {
+      status: async () => {
+        calls.push(`status@${clock}`);
+        return status(statuses.shift() ?? { state: 'InProgress' });
+      },
+      pushChanges: async () => {
+        calls.push(`push@${clock}`);
+        return { status: push.shift() ?? 'Queued' };
+      },
+      abort: async () => {
+        calls.push(`abort@${clock}`);
+        return { status: 'Aborted' };
+      },
+    },
+  } as unknown as FlexyKeyClient;
+  const deps = {
+    flexykey,
+    logger: createLogger({ level: 'silent' }),
+    sleep: async (ms: number) => {
+      clock += ms;
+    },
+    now: () => clock,
+  };
+  return { deps, calls };
+}
+
+describe('runUnitSync timing', () => {
+  it('polls first once the cache guard is over, then every poll interval', async () => {
+    const unit = scriptedUnit([
+      { state: 'Completed', startedIso: '2026-11-25T10:00:00Z' }, // before the push: the last sync
+      { state: 'InProgress', startedIso: '2026-11-25T10:05:00Z', progressPercent: 40 },
+      { state: 'Completed', startedIso: '2026-11-25T10:05:00Z' },
+    ]);
+    const outcome = await runUnitSync(7, TIMING, unit.deps);
+    expect(outcome).toEqual({ result: 'completed', pushes: 1 });
+    expect(unit.calls).toEqual(['status@0', 'push@0', 'status@2100', 'status@4600']);
+  });
+
+  it('does not take a cached answer from before the push for the end of this sync', async () => {
+    const unit = scriptedUnit([
+      { state: 'Completed', startedIso: '2026-11-25T10:00:00Z' },
+      // Still the cached status of the previous sync: not trusted, polled again.
+      { state: 'Completed', startedIso: '2026-11-25T10:00:00Z' },
+      { state: 'None' },
+      { state: 'Completed', startedIso: '2026-11-25T10:05:00Z' },
+    ]);
+    expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'completed', pushes: 1 });
+    expect(unit.calls).toEqual(['status@0', 'push@0', 'status@2100', 'status@4600', 'status@7100']);
+  });
+
+  it('keeps the poll interval when it is set longer than the guard, and stops at its own deadline', async () => {
+    const unit = scriptedUnit([{ state: 'None' }]);
+    const outcome = await runUnitSync(
+      7,
+      { ...TIMING, pollIntervalMs: 10_000, deadlineMs: 25_000 },
+      unit.deps,
+    );
+    expect(outcome).toMatchObject({ result: 'deadline', pushes: 1 });
+    expect(unit.calls).toEqual([
+      'status@0',
+      'push@0',
+      'status@2100',
+      'status@12100',
+      'status@22100',
+      'status@32100',
+    ]);
+  });
+
+  it('reports NoChanges without polling', async () => {
+    const unit = scriptedUnit([{ state: 'None' }], ['NoChanges']);
+    expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'no-changes', pushes: 1 });
+    expect(unit.calls).toEqual(['status@0', 'push@0']);
+  });
+});
