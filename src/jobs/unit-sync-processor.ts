@@ -211,10 +211,17 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       deps.units.awaitingGenerations(unitId, bookingKeys),
     ]);
     const confirmed = new Map<string, string>();
+    let beingApplied = 0;
     bookingKeys.forEach((bookingKey, index) => {
       const generation = snapshot.get(bookingKey) as string;
       const record = records[index];
       if (record === null || generations[index] !== generation) return;
+      // Its change is still being made (a create may land after our push): its bookings job asks for
+      // the sync that confirms it, once the change is on the server.
+      if (record?.applying) {
+        beingApplied++;
+        return;
+      }
       const entry = record?.entries.find((e) => e.unitId === unitId);
       const arrived = entry
         ? entry.entryId !== undefined && isSynced(byId.get(String(entry.entryId)))
@@ -231,10 +238,9 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       }),
     );
     await announce([...confirmed.keys()], unitId, confirmedRecords);
-    if (confirmed.size < snapshot.size) {
-      logger.info({ waiting: snapshot.size - confirmed.size }, 'some rows are not synced yet');
-    }
-    return { confirmed: cleared.length, stillWaiting: confirmed.size < snapshot.size };
+    const notYetSynced = snapshot.size - confirmed.size - beingApplied;
+    if (notYetSynced > 0) logger.info({ waiting: notYetSynced }, 'some rows are not synced yet');
+    return { confirmed: cleared.length, stillWaiting: notYetSynced > 0 };
   }
 
   /**

@@ -98,6 +98,38 @@ describe('sync engine under faults', () => {
     expect(unit.rows.every((row) => row.syncState === 'Synced')).toBe(true);
   });
 
+  it('a sync that completes while a booking is still being applied does not announce that booking', async () => {
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+    });
+    const { sim, redis, prefix } = engine;
+    // SLOW-1's create reaches the server 3 s late; meanwhile FAST-1 is applied and its sync runs with
+    // SLOW-1 already marked as waiting for the unit (its write-ahead came first).
+    sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 3_000, count: 1 }]);
+    await engine.enqueue([booking('SLOW-1', 'room')]);
+    await waitFor(async () => (await redis.exists(`${prefix}:booking:pms/SLOW-1`)) === 1, {
+      description: 'SLOW-1 written ahead',
+    });
+    await engine.enqueue([booking('FAST-1', 'room')]);
+    await engine.waitForState('pms/FAST-1', 'synced');
+    // From now on nothing reaches the unit: SLOW-1's row cannot be on the device.
+    sim.simulator.updateUnit(7001, { online: false });
+
+    const statesOfSlow = async () =>
+      (await engine?.outcomes())?.filter((e) => e.externalId === 'SLOW-1').map((e) => e.state) ?? [];
+    await waitFor(async () => (await statesOfSlow()).includes('applied'), {
+      timeoutMs: 10_000,
+      description: 'SLOW-1 applied',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await statesOfSlow()).not.toContain('synced');
+    expect(engine.device(7001)).toHaveLength(1);
+
+    sim.simulator.updateUnit(7001, { online: true });
+    const synced = await engine.waitForState('pms/SLOW-1', 'synced', 20_000);
+    expect(engine.device(7001).map((e) => e.codeTag)).toContain(synced.pin);
+  });
+
   it('a create whose answer was lost is adopted on retry: no duplicate entry, same PIN', async () => {
     engine = await startEngine({
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
