@@ -183,6 +183,8 @@ async function runEngine(redisUrl: string, simulator: SimulatorProcess, events: 
     driver: cpuMsOfThisProcess() - cpuBefore.driver,
   };
   const violations = await overlapViolations(adminUrl);
+  // Each unit's hand-made entries are read once (a GET /UnitIdEntries page) and remembered with a marker.
+  const unitScans = (await redis.keys(`${prefix}:unit:*:scanned`)).length;
   const workerUsage = await worker.usage();
   await worker.stop();
   await producer.close();
@@ -197,6 +199,7 @@ async function runEngine(redisUrl: string, simulator: SimulatorProcess, events: 
     synced: latencies(syncedAt),
     calls,
     violations,
+    unitScans,
     workerUsage,
     redisCommands,
     cpuMs,
@@ -271,16 +274,18 @@ async function main() {
     const naive = await runNaive(client, events);
     await client.close();
 
-    const applyPath = [
-      'POST /v1/UnitIdEntries',
-      'PUT /v1/UnitIdEntries/{id}',
-      'DELETE /v1/UnitIdEntries/{id}',
-    ];
-    const applyCalls = applyPath.reduce((sum, key) => sum + (engine.calls[key] ?? 0), 0);
-    const allButPolling = Object.entries(engine.calls)
-      .filter(([key]) => key !== 'GET /v1/UnitSync/Status')
-      .reduce((sum, [, n]) => sum + n, 0);
-    const pushes = engine.calls['POST /v1/UnitSync/PushChanges'] ?? 0;
+    const calls = (key: string) => engine.calls[key] ?? 0;
+    const entryCalls =
+      calls('POST /v1/UnitIdEntries') +
+      calls('PUT /v1/UnitIdEntries/{id}') +
+      calls('DELETE /v1/UnitIdEntries/{id}');
+    const pushes = calls('POST /v1/UnitSync/PushChanges');
+    // Sync polling: the Status polls, and the rows read after a completed sync to confirm they are Synced.
+    const statusPolls = calls('GET /v1/UnitSync/Status');
+    const rowChecks = calls('GET /v1/UnitIdEntries') - engine.unitScans;
+    const allCalls = Object.values(engine.calls).reduce((sum, n) => sum + n, 0);
+    const apartFromPolling = allCalls - statusPolls - rowChecks;
+    const per = (n: number) => (n / BOOKINGS).toFixed(3);
 
     line('enqueue (addBulk, 1,000 per call)', `${engine.enqueueMs} ms`);
     line('bookings/s until all applied', engine.appliedPerSecond.toFixed(0));
@@ -302,8 +307,14 @@ async function main() {
     for (const [key, n] of Object.entries(engine.calls).sort((a, b) => b[1] - a[1])) {
       line(`  ${key}`, `${n}  (${(n / BOOKINGS).toFixed(3)} per booking)`);
     }
-    line('entry calls per new booking (create/update/delete)', (applyCalls / BOOKINGS).toFixed(3));
-    line('all calls per booking except status polling', (allButPolling / BOOKINGS).toFixed(3));
+    line(
+      'calls per booking apart from sync polling',
+      `${per(apartFromPolling)} (entries ${per(entryCalls)} · PushChanges ${per(pushes)} · unit scans ${per(engine.unitScans)})`,
+    );
+    line(
+      'sync polling per booking',
+      `${per(statusPolls + rowChecks)} (Status ${per(statusPolls)} · rows read after a sync ${per(rowChecks)})`,
+    );
     line('PushChanges per unit', (pushes / UNITS).toFixed(1));
     const redisTotal = Object.values(engine.redisCommands).reduce((sum, n) => sum + n, 0);
     const topRedis = Object.entries(engine.redisCommands)
@@ -333,8 +344,8 @@ async function main() {
       engine.appliedPerSecond >= GOALS.appliedPerSecond ? 'met' : 'NOT met',
     );
     line(
-      `  ≤ ${GOALS.callsPerBooking} entry calls per new booking`,
-      applyCalls / BOOKINGS <= GOALS.callsPerBooking ? 'met' : 'NOT met',
+      `  ≤ ${GOALS.callsPerBooking} calls per new booking apart from sync polling`,
+      apartFromPolling / BOOKINGS <= GOALS.callsPerBooking ? 'met' : 'NOT met',
     );
     line(`  ≥ ${GOALS.speedup}× the naive baseline`, speedup >= GOALS.speedup ? 'met' : 'NOT met');
   } finally {

@@ -20,6 +20,7 @@ export const CONFIG_DEFAULTS = {
   },
   sync: {
     pollIntervalMs: 2_500,
+    minPushIntervalMs: 3_000,
     statusCacheGuardMs: 2_000,
     deadlineMs: 120_000,
     maxAttempts: 5,
@@ -609,6 +610,8 @@ export const configFileSchema = section({
   sync: nullAsAbsent(
     section({
       pollIntervalMs: int(100, 60_000, ' ms').default(CONFIG_DEFAULTS.sync.pollIntervalMs),
+      /** Shortest time from one PushChanges of a unit to the next: changes arriving meanwhile go together. */
+      minPushIntervalMs: int(0, 600_000, ' ms').default(CONFIG_DEFAULTS.sync.minPushIntervalMs),
       statusCacheGuardMs: int(0, 60_000, ' ms').default(CONFIG_DEFAULTS.sync.statusCacheGuardMs),
       deadlineMs: int(1_000, 3_600_000, ' ms').default(CONFIG_DEFAULTS.sync.deadlineMs),
       maxAttempts: int(1, 100).default(CONFIG_DEFAULTS.sync.maxAttempts),

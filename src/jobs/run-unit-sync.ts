@@ -24,6 +24,8 @@ export interface RunUnitSyncDeps {
   logger: Logger;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
+  /** Called after every PushChanges the unit accepted or answered (whatever the status). */
+  onPushed?: () => Promise<void> | void;
   /** Called with progress (0–100) while the unit receives packets. */
   onProgress?: (status: SyncStatus) => Promise<void> | void;
   /** Checked before every call: false stops the sync (another process took the unit over). */
@@ -62,6 +64,7 @@ export async function runUnitSync(
     const push = await flexykey.unitSync.pushChanges({ unitId });
     pushes++;
     const pushedAt = now();
+    await deps.onPushed?.();
 
     if (push.status === 'NoChanges') return { result: 'no-changes', pushes };
     if (push.status === 'AlreadyRunning') {

@@ -25,6 +25,8 @@ export interface UnitSyncProcessorDeps {
   publishOutcome: PublishOutcome;
   logger: Logger;
   timing: UnitSyncTiming;
+  /** Shortest time from one push of a unit to the next; a sync asked for sooner waits (delayed job). */
+  minPushIntervalMs: number;
   retry: UnitSyncRetryPolicy;
   /** Asks for one more sync of the unit (rows changed while this one ran). */
   requestSync: (unitId: number, reason: string) => Promise<void>;
@@ -45,6 +47,9 @@ export interface UnitSyncJobResult {
   /** Bookings whose change this sync confirmed on the unit. */
   confirmed: number;
 }
+
+/** How often a process looks for announcements that a process dying mid-confirmation left behind. */
+const PENDING_SWEEP_INTERVAL_MS = 10_000;
 
 /** A sleep that ends early when `signal` aborts (so a shutdown does not wait out a poll interval). */
 function abortableSleep(signal: AbortSignal | undefined) {
@@ -72,6 +77,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
   const sleep = deps.sleep ?? abortableSleep(deps.stopping);
   const now = deps.now ?? (() => new Date());
   const leaseTtlMs = deps.leaseTtlMs;
+  let lastSweepMs = Number.NEGATIVE_INFINITY;
 
   return async function processUnitSync(job: Job, token?: string): Promise<UnitSyncJobResult> {
     const payload = unitSyncPayloadSchema.safeParse(job.data);
@@ -88,8 +94,19 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     const keepAlive = keepLeaseAlive(lease, leaseTtlMs);
     const started = Date.now();
     try {
-      // Announcements a process that died mid-confirmation left behind.
-      await announce(await deps.units.pendingAnnouncements());
+      // Announcements a process that died mid-confirmation left behind (a sweep now and then is enough:
+      // noted bookings that still wait for another unit would otherwise be re-checked by every sync).
+      if (Date.now() - lastSweepMs >= PENDING_SWEEP_INTERVAL_MS) {
+        lastSweepMs = Date.now();
+        await announce(await deps.units.pendingAnnouncements());
+      }
+      // Pacing: changes that arrive soon after a push wait a little and then travel together.
+      const { lastPushIso } = await deps.units.state(unitId);
+      const pushAllowedAt = lastPushIso ? Date.parse(lastPushIso) + deps.minPushIntervalMs : 0;
+      if (pushAllowedAt > Date.now()) {
+        await job.moveToDelayed(pushAllowedAt, token);
+        throw new DelayedError();
+      }
       const snapshot = await deps.units.awaiting(unitId);
       await deps.units.updateState(unitId, { syncing: true, progressPercent: 0 });
       let outcome: SyncOutcome;
@@ -100,6 +117,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           sleep,
           now: () => now().getTime(),
           stillOwner: () => keepAlive.held(),
+          onPushed: () => deps.units.updateState(unitId, { lastPushIso: now().toISOString() }),
           ...(deps.stopping ? { stopping: deps.stopping } : {}),
           onProgress: async (status) => {
             const percent = status.progressPercent ?? 0;

@@ -60,6 +60,8 @@ export const unitStateSchema = z.object({
   /** Outcome of the last sync attempt. */
   lastResult: z.enum(['completed', 'failed', 'timed-out', 'deadline', 'no-changes', 'error']).optional(),
   lastSyncIso: z.string().optional(),
+  /** When the unit was last sent a PushChanges (paces the next one, see sync.minPushIntervalMs). */
+  lastPushIso: z.string().optional(),
   lastSuccessIso: z.string().optional(),
   lastError: z.string().optional(),
   /** Consecutive failed attempts since the last success. */

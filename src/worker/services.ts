@@ -191,6 +191,7 @@ export function createServices(options: ServicesOptions) {
       statusCacheGuardMs: config.sync.statusCacheGuardMs,
       deadlineMs: config.sync.deadlineMs,
     },
+    minPushIntervalMs: config.sync.minPushIntervalMs,
     retry: {
       maxAttempts: config.sync.maxAttempts,
       backoff: config.sync.backoff,

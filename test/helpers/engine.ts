@@ -34,6 +34,7 @@ export function engineSeed(count: number, packetLatencyMs = 5): SimulatorSeed {
 /** Sync timings fast enough for tests; the simulator's status cache guard is set to match. */
 export const FAST_SYNC = {
   pollIntervalMs: 100,
+  minPushIntervalMs: 150,
   statusCacheGuardMs: 50,
   deadlineMs: 3_000,
   maxAttempts: 2,
