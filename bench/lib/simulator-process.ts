@@ -18,7 +18,11 @@ export async function startSimulatorProcess(
 ): Promise<SimulatorProcess> {
   const child: ChildProcess = fork(path.join(__dirname, 'simulator-child.ts'), [], {
     // BENCH_SIMULATOR_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the simulator.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SIMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_SIMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ baseUrl: string; adminUrl: string }>((resolve, reject) => {
