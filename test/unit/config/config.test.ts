@@ -73,6 +73,7 @@ describe('defaults', () => {
     });
     expect(config.sync).toEqual({
       pollIntervalMs: 2500,
+      minPushIntervalMs: 3000,
       statusCacheGuardMs: 2000,
       deadlineMs: 120000,
       maxAttempts: 5,
@@ -321,6 +322,12 @@ describe('validation: each rule names the key path', () => {
       ['sync'],
       { statusCacheGuardMs: 3000 },
       'sync.pollIntervalMs: must be at least sync.statusCacheGuardMs (3000 ms',
+    ],
+    [
+      'push interval of ten minutes and more',
+      ['sync', 'minPushIntervalMs'],
+      600_001,
+      'sync.minPushIntervalMs: must be an integer from 0 to 600000 ms, got 600001',
     ],
     [
       'negative cache guard',
