@@ -8,24 +8,26 @@ import { luaScript, runScript } from './lua-script';
  * spaced `interval = window / max` apart, with at most `burst` of them early. With the default burst
  * of 1, any window of the budget's length holds at most `max` requests — whatever the server's own
  * window alignment — so a server enforcing the same budget never answers 429. Redis' own clock is used
- * so machines with skewed clocks still agree. A second key, set after a 429, pauses everyone until the
- * server's Retry-After has passed.
+ * so machines with skewed clocks still agree, in microseconds: with whole milliseconds, two requests in
+ * the same millisecond could never both go, which capped any budget at about 1,000 requests/s. A second
+ * key, set after a 429, pauses everyone until the server's Retry-After has passed.
  *
- * Returns 0 when the request may go now, else the milliseconds to wait before asking again.
+ * ARGV: the interval and the tolerance in µs. Returns 0 when the request may go now, else the
+ * milliseconds to wait before asking again.
  */
 const TRY_ACQUIRE = luaScript(`
 local pause = redis.call('PTTL', KEYS[2])
 if pause > 0 then return pause end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local newTat = tat + interval
 local allowAt = newTat - tolerance
-if allowAt > now then return math.ceil(allowAt - now) end
-redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now) + 1)
+if allowAt > now then return math.ceil((allowAt - now) / 1000) end
+redis.call('SET', KEYS[1], string.format('%d', newTat), 'PX', math.ceil((newTat - now) / 1000) + 1)
 return 0
 `);
 
@@ -72,6 +74,9 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
   const interval = options.perMs / options.maxRequests;
   const burst = Math.max(1, Math.floor(options.burst ?? 1));
   const tolerance = burst * interval;
+  // The script counts in whole microseconds.
+  const intervalUs = Math.max(1, Math.round(interval * 1_000));
+  const toleranceUs = Math.max(1, Math.round(tolerance * 1_000));
   // The same hash tag in both keys keeps them in one Redis Cluster slot, as the script needs.
   const budgetKey = `${options.key}:{budget}`;
   const pauseKey = `${options.key}:{budget}:pause`;
@@ -79,7 +84,7 @@ export function createRequestBudget(options: RequestBudgetOptions): RequestBudge
   const sleep = options.sleep ?? defaultSleep;
 
   const tryAcquire = async (): Promise<number> =>
-    Number(await runScript(options.redis, TRY_ACQUIRE, [budgetKey, pauseKey], [interval, tolerance]));
+    Number(await runScript(options.redis, TRY_ACQUIRE, [budgetKey, pauseKey], [intervalUs, toleranceUs]));
 
   return {
     tryAcquire,

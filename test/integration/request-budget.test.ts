@@ -18,6 +18,25 @@ describe('shared request budget (GCRA in Redis)', () => {
     expect(wait).toBeLessThanOrEqual(6_000);
   });
 
+  it('keeps time finer than a millisecond: a budget of 100,000/s lets through requests sent one after another', async () => {
+    const key = `${prefix}:fast`;
+    const budget = createRequestBudget({ redis, key, maxRequests: 100_000, perMs: 1_000 });
+    const waits: number[] = [];
+    // Each call is a Redis round trip (tens of µs), longer than the 10 µs spacing: none has to wait.
+    // Counted in whole milliseconds, every second call within one millisecond was told to wait 1 ms.
+    for (let i = 0; i < 200; i++) waits.push(await budget.tryAcquire());
+    expect(waits.filter((wait) => wait > 0)).toEqual([]);
+  });
+
+  it('still spaces requests at high rates: at 50,000/s, requests arriving microseconds apart are held back', async () => {
+    const key = `${prefix}:dense`;
+    const budget = createRequestBudget({ redis, key, maxRequests: 50_000, perMs: 1_000 });
+    // One pipeline: Redis runs the scripts a few µs apart, closer than the 20 µs spacing.
+    const waits = await Promise.all(Array.from({ length: 100 }, () => budget.tryAcquire()));
+    expect(waits.filter((wait) => wait > 0).length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(3);
+  });
+
   it('with a burst, allows that many at once across two "processes", then makes both wait', async () => {
     const key = `${prefix}:a`;
     const processA = createRequestBudget({ redis, key, maxRequests: 10, perMs: 60_000, burst: 10 });
