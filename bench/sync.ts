@@ -120,6 +120,8 @@ async function runEngine(redisUrl: string, simulator: SimulatorProcess, events: 
     redis: { prefix },
     flexykey: {
       username: BENCH_CREDENTIALS.username,
+      // As many connections as bookings in flight (the naive baseline's client has as many).
+      maxConnections: BOOKINGS_CONCURRENCY,
       requestBudget: { maxRequests: 100_000, perSeconds: 1 },
     },
     queues: { bookings: { concurrency: BOOKINGS_CONCURRENCY }, unitSync: { concurrency: UNITS } },

@@ -9,6 +9,7 @@ export const CONFIG_DEFAULTS = {
   flexykey: {
     baseUrl: 'https://api.flexykey.se/v1/',
     timeouts: { connectMs: 5_000, requestMs: 15_000 },
+    maxConnections: 10,
     requestBudget: { maxRequests: 10, perSeconds: 1 },
   },
   redis: { url: 'redis://127.0.0.1:6379', prefix: 'flexysync' },
@@ -562,6 +563,8 @@ export const configFileSchema = section({
           requestMs: int(100, 600_000, ' ms').default(CONFIG_DEFAULTS.flexykey.timeouts.requestMs),
         }).prefault({}),
       ),
+      /** Keep-alive connections each process opens to the API (HTTP/1.1: one request at a time on each). */
+      maxConnections: int(1, 256).default(CONFIG_DEFAULTS.flexykey.maxConnections),
       requestBudget: nullAsAbsent(
         section({
           maxRequests: int(1, 100_000).default(CONFIG_DEFAULTS.flexykey.requestBudget.maxRequests),

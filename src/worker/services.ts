@@ -98,6 +98,7 @@ export function createServices(options: ServicesOptions) {
       headersMs: config.flexykey.timeouts.requestMs,
       bodyMs: config.flexykey.timeouts.requestMs,
     },
+    maxConnections: config.flexykey.maxConnections,
     logger: logger.child({ component: 'flexykey' }),
     hooks: {
       beforeRequest: () => budget.acquire(),

@@ -62,6 +62,7 @@ describe('defaults', () => {
     expect(config.flexykey).toEqual({
       baseUrl: 'https://api.flexykey.se/v1/',
       timeouts: { connectMs: 5000, requestMs: 15000 },
+      maxConnections: 10,
       requestBudget: { maxRequests: 10, perSeconds: 1 },
     });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'flexysync' });
@@ -322,6 +323,12 @@ describe('validation: each rule names the key path', () => {
       ['sync'],
       { statusCacheGuardMs: 3000 },
       'sync.pollIntervalMs: must be at least sync.statusCacheGuardMs (3000 ms',
+    ],
+    [
+      'no connections to the API',
+      ['flexykey', 'maxConnections'],
+      0,
+      'flexykey.maxConnections: must be an integer from 1 to 256, got 0',
     ],
     [
       'push interval of ten minutes and more',
