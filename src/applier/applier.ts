@@ -7,7 +7,7 @@ import {
   type UnitIdEntry,
 } from '../flexykey';
 import type { Logger } from '../logging';
-import type { DesiredEntry, DesiredFlexyBooking, Operation, PlannedPlan } from '../planner';
+import type { DesiredEntry, DesiredFlexyBooking, Operation, PlannedPlan, UnitsInUse } from '../planner';
 import type { BookingStore, UnitStore } from '../store';
 
 /**
@@ -36,6 +36,18 @@ export class OwnEntryFoundError extends Error {
   ) {
     super(`unit ${unitId} already holds this booking's entry ${row.id} from before our record was lost`);
     this.name = 'OwnEntryFoundError';
+  }
+}
+
+/**
+ * Raised before any change when a code or idNumber the plan chose is held on a unit by someone else
+ * (another booking chose the same PIN a moment earlier, or a hand-made entry): the caller plans again
+ * with `taken` as in use.
+ */
+export class ClaimsTakenError extends Error {
+  constructor(readonly taken: UnitsInUse) {
+    super(`codes or idNumbers the plan chose are taken on unit(s) ${[...taken.keys()].join(', ')}`);
+    this.name = 'ClaimsTakenError';
   }
 }
 
@@ -171,6 +183,18 @@ export function createApplier(deps: ApplierDeps) {
           unitsToSync.add(op.unitId);
         }
       }
+      // The codes and idNumbers the plan chose become this booking's before anything is written: if
+      // another owner holds one (a race, or a hand-made entry), nothing happens and the caller re-plans.
+      const taken = await units.claimIfFree(
+        record.key,
+        new Map(
+          (desired?.entries ?? []).map((entry) => [
+            entry.unitId,
+            { code: entry.codeTag, idNumber: entry.idNumber },
+          ]),
+        ),
+      );
+      if (taken.size > 0) throw new ClaimsTakenError(taken);
       record.applying = plan.operations.length > 0;
       await Promise.all([
         save(),
@@ -191,6 +215,8 @@ export function createApplier(deps: ApplierDeps) {
           if (!(error instanceof FlexyKeyConflictError)) throw error;
           const row = await findOwnRow(entry.unitId, entry.idNumber);
           if (!row || row.description !== entry.description) {
+            // Claimed for this booking a moment ago, but a row we do not own holds it on the unit.
+            await units.release(entry.unitId, record.key, { idNumber: entry.idNumber });
             throw new IdNumberTakenError(entry.unitId, entry.idNumber);
           }
           if (
@@ -254,8 +280,10 @@ export function createApplier(deps: ApplierDeps) {
                 count('PUT /UnitIdEntries/{id}');
                 row = await flexykey.unitIdEntries.update(Number(entryId), entryBody(op.entry));
               } catch (error) {
-                if (error instanceof FlexyKeyConflictError)
+                if (error instanceof FlexyKeyConflictError) {
+                  await units.release(op.unitId, record.key, { idNumber: op.entry.idNumber });
                   throw new IdNumberTakenError(op.unitId, op.entry.idNumber);
+                }
                 if (!(error instanceof FlexyKeyNotFoundError)) throw error;
                 // Deleted on the server behind our back: create it again.
                 row = await createEntry(op.entry);
@@ -263,7 +291,6 @@ export function createApplier(deps: ApplierDeps) {
             }
             replaceEntry(op.unitId, storedEntry(op.entry, row.id));
             await save();
-            await units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber });
             const released = {
               code: op.previous.codeTag !== op.entry.codeTag ? op.previous.codeTag : undefined,
               idNumber: op.previous.idNumber !== op.entry.idNumber ? op.previous.idNumber : undefined,
@@ -275,10 +302,7 @@ export function createApplier(deps: ApplierDeps) {
           case 'entry.create': {
             const row = await createEntry(op.entry);
             replaceEntry(op.unitId, storedEntry(op.entry, row.id));
-            await Promise.all([
-              save(),
-              units.claim(op.unitId, record.key, { code: op.entry.codeTag, idNumber: op.entry.idNumber }),
-            ]);
+            await save();
             return;
           }
           case 'flexyBooking.delete': {

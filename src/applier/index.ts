@@ -3,6 +3,7 @@ export {
   type ApplierDeps,
   type ApplyInput,
   type ApplyResult,
+  ClaimsTakenError,
   createApplier,
   IdNumberTakenError,
   OwnEntryFoundError,

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DateTime } from 'luxon';
-import { type Applier, IdNumberTakenError, OwnEntryFoundError } from '../applier';
+import { type Applier, ClaimsTakenError, IdNumberTakenError, OwnEntryFoundError } from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import {
   type BookingEvent,
@@ -49,8 +49,8 @@ export interface BookingJobResult {
 }
 
 const SCANNED_MEMO_MS = 60_000;
-/** Plans checked against the claims before all of a unit's claims are read instead. */
-const CLAIM_CHECK_ROUNDS = 4;
+/** Plans tried against claims found taken (a PIN raced for, an idNumber held on the unit) before giving up. */
+const PLAN_ATTEMPTS = 4;
 
 function mergeUsage(a: UnitsInUse, b: UnitsInUse): UnitsInUse {
   const merged = new Map<number, UnitUsage>();
@@ -78,20 +78,6 @@ function isOlder(
   const a = Number(order.jobId);
   const b = Number(last.jobId);
   return Number.isInteger(a) && Number.isInteger(b) && a < b;
-}
-
-/** Leaves out of `usage` nothing, adds idNumbers found taken on the server while applying. */
-function withTaken(usage: UnitsInUse, taken: ReadonlyMap<number, ReadonlySet<string>>): UnitsInUse {
-  if (taken.size === 0) return usage;
-  const merged = new Map<number, UnitUsage>(usage);
-  for (const [unitId, idNumbers] of taken) {
-    const current = merged.get(unitId);
-    merged.set(unitId, {
-      codes: current?.codes ?? new Set(),
-      idNumbers: new Set([...(current?.idNumbers ?? []), ...idNumbers]),
-    });
-  }
-  return merged;
 }
 
 /**
@@ -177,7 +163,9 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     ];
     await scanForeignEntries(unitIds);
 
-    const taken = new Map<number, Set<string>>();
+    // Codes and idNumbers found taken while applying (claimed by another booking meanwhile, or held on
+    // the unit by an entry we do not own): planned around on the next attempt.
+    let taken: UnitsInUse = new Map();
     for (let attempt = 0; ; attempt++) {
       const plan = await planAgainstClaims(event, resource, previous, unitIds, key, taken);
       if (plan.kind === 'skipped') {
@@ -193,13 +181,22 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       try {
         return await applyPlan(plan, previous, event, key, order, logger);
       } catch (error) {
-        if (attempt >= 2) throw error;
-        if (error instanceof IdNumberTakenError) {
+        if (attempt >= PLAN_ATTEMPTS - 1) throw error;
+        if (error instanceof ClaimsTakenError) {
+          logger.info(
+            { units: [...error.taken.keys()] },
+            'a chosen code or idNumber is taken; planning again',
+          );
+          taken = mergeUsage(taken, error.taken);
+        } else if (error instanceof IdNumberTakenError) {
           logger.info(
             { unitId: error.unitId },
             'idNumber taken on the unit by another entry; planning around it',
           );
-          taken.set(error.unitId, new Set([...(taken.get(error.unitId) ?? []), error.idNumber]));
+          taken = mergeUsage(
+            taken,
+            new Map([[error.unitId, { codes: new Set<string>(), idNumbers: new Set([error.idNumber]) }]]),
+          );
           previous = await deps.bookings.get(key);
         } else if (error instanceof OwnEntryFoundError) {
           logger.warn(
@@ -215,10 +212,9 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
   }
 
   /**
-   * Plans with only the claims that matter read from Redis (HMGET of the codes and idNumbers in play),
-   * instead of every claim of every unit: a first lookup of the booking's known values, then a check
-   * of what the plan chose, planning again around anything found taken (rare: a random PIN colliding).
-   * After a few rounds it falls back to reading all claims.
+   * Plans with only the claims that matter read from Redis (HMGET of the booking's known codes and
+   * idNumbers) instead of every claim of every unit. What the plan then chooses (a fresh random PIN) is
+   * claimed atomically by the applier, which reports anything taken meanwhile (ClaimsTakenError).
    */
   async function planAgainstClaims(
     event: BookingEvent,
@@ -226,33 +222,21 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     previous: StoredBooking | undefined,
     unitIds: readonly number[],
     key: string,
-    taken: ReadonlyMap<number, ReadonlySet<string>>,
+    taken: UnitsInUse,
   ) {
-    const plan = (unitsInUse: UnitsInUse) =>
-      planBooking({
-        event,
-        resource,
-        previous,
-        unitsInUse: withTaken(unitsInUse, taken),
-        now: DateTime.fromJSDate(now()),
-        randomInt: deps.randomInt,
-      });
     const known = (values: (string | undefined)[]) => values.filter((v): v is string => !!v);
-    let usage = await deps.units.usageOf(unitIds, key, {
+    const usage = await deps.units.usageOf(unitIds, key, {
       codes: known([previous?.pin, event.pin, ...(previous?.entries ?? []).map((e) => e.codeTag)]),
       idNumbers: known([event.guest?.phone, ...(previous?.entries ?? []).map((e) => e.idNumber)]),
     });
-    for (let round = 0; round < CLAIM_CHECK_ROUNDS; round++) {
-      const result = plan(usage);
-      if (result.kind !== 'planned' || !result.desired) return result;
-      const chosen = await deps.units.usageOf(unitIds, key, {
-        codes: [result.desired.pin],
-        idNumbers: result.desired.entries.map((e) => e.idNumber),
-      });
-      if ([...chosen.values()].every((u) => u.codes.size === 0 && u.idNumbers.size === 0)) return result;
-      usage = mergeUsage(usage, chosen);
-    }
-    return plan(await deps.units.usage(unitIds, key));
+    return planBooking({
+      event,
+      resource,
+      previous,
+      unitsInUse: mergeUsage(usage, taken),
+      now: DateTime.fromJSDate(now()),
+      randomInt: deps.randomInt,
+    });
   }
 
   async function applyPlan(

@@ -48,9 +48,6 @@ export interface UnitSyncJobResult {
   confirmed: number;
 }
 
-/** How often a process looks for announcements that a process dying mid-confirmation left behind. */
-const PENDING_SWEEP_INTERVAL_MS = 10_000;
-
 /** A sleep that ends early when `signal` aborts (so a shutdown does not wait out a poll interval). */
 function abortableSleep(signal: AbortSignal | undefined) {
   return (ms: number) =>
@@ -77,9 +74,8 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
   const sleep = deps.sleep ?? abortableSleep(deps.stopping);
   const now = deps.now ?? (() => new Date());
   const leaseTtlMs = deps.leaseTtlMs;
-  let lastSweepMs = Number.NEGATIVE_INFINITY;
 
-  return async function processUnitSync(job: Job, token?: string): Promise<UnitSyncJobResult> {
+  const processUnitSync = async (job: Job, token?: string): Promise<UnitSyncJobResult> => {
     const payload = unitSyncPayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid unit-sync payload: ${payload.error.message}`);
     const { unitId } = payload.data;
@@ -94,12 +90,6 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     const keepAlive = keepLeaseAlive(lease, leaseTtlMs);
     const started = Date.now();
     try {
-      // Announcements a process that died mid-confirmation left behind (a sweep now and then is enough:
-      // noted bookings that still wait for another unit would otherwise be re-checked by every sync).
-      if (Date.now() - lastSweepMs >= PENDING_SWEEP_INTERVAL_MS) {
-        lastSweepMs = Date.now();
-        await announce(await deps.units.pendingAnnouncements());
-      }
       // Pacing: changes that arrive soon after a push wait a little and then travel together.
       const { lastPushIso } = await deps.units.state(unitId);
       const pushAllowedAt = lastPushIso ? Date.parse(lastPushIso) + deps.minPushIntervalMs : 0;
@@ -205,6 +195,14 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       await lease.release().catch(() => {});
     }
   };
+
+  /**
+   * Announces what a process that died mid-confirmation left noted (the worker runs it every few
+   * seconds, whether or not any unit syncs: the bookings concerned may have no sync coming).
+   */
+  const sweepAnnouncements = async () => announce(await deps.units.pendingAnnouncements());
+
+  return Object.assign(processUnitSync, { sweepAnnouncements });
 
   /**
    * Confirms, from the server's rows, which waiting bookings' changes the unit now holds, clears them

@@ -45,6 +45,32 @@ end
 return cleared
 `);
 
+/**
+ * Claims fields of several units' claims hashes for one owner, all or nothing: when any field is held
+ * by another owner nothing is written and the taken fields come back as `<unit index>|<field>`.
+ * KEYS: the claims hashes; ARGV: the owner, then per key a field count and that many fields.
+ */
+const CLAIM_IF_FREE = luaScript(`
+local taken = {}
+local at = 2
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[at])
+  for i = at + 1, at + count do
+    local owner = redis.call('HGET', KEYS[k], ARGV[i])
+    if owner and owner ~= ARGV[1] then taken[#taken + 1] = k .. '|' .. ARGV[i] end
+  end
+  at = at + count + 1
+end
+if #taken > 0 then return taken end
+at = 2
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[at])
+  for i = at + 1, at + count do redis.call('HSET', KEYS[k], ARGV[i], ARGV[1]) end
+  at = at + count + 1
+end
+return taken
+`);
+
 /** Of the bookings whose awaiting sets are KEYS[2..], those no unit waits for that KEYS[1] still notes. */
 const ANNOUNCEABLE = luaScript(`
 local ready = {}
@@ -153,10 +179,33 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return usage;
     },
 
-    async claim(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
-      const fields = claimFields(claim);
-      if (fields.length === 0) return;
-      await redis.hset(keys.unitClaims(unitId), Object.fromEntries(fields.map((f) => [f, owner])));
+    /**
+     * Claims each unit's code and idNumber for `owner` in one atomic step, unless another owner holds
+     * any of them: then nothing is claimed and what is taken comes back, per unit (empty map = claimed).
+     * Two bookings choosing the same PIN for one unit at the same moment cannot both get it.
+     */
+    async claimIfFree(owner: string, claims: ReadonlyMap<number, EntryClaim>): Promise<UnitsInUse> {
+      const unitIds = [...claims.keys()];
+      const fieldsByUnit = unitIds.map((unitId) => claimFields(claims.get(unitId) ?? {}));
+      const taken = new Map<number, UnitUsage>();
+      if (fieldsByUnit.every((fields) => fields.length === 0)) return taken;
+      const result = (await runScript(
+        redis,
+        CLAIM_IF_FREE,
+        unitIds.map((unitId) => keys.unitClaims(unitId)),
+        [owner, ...fieldsByUnit.flatMap((fields) => [String(fields.length), ...fields])],
+      )) as string[];
+      for (const item of result) {
+        const separator = item.indexOf('|');
+        const unitId = unitIds[Number(item.slice(0, separator)) - 1] as number;
+        const field = item.slice(separator + 1);
+        const codes = new Set(taken.get(unitId)?.codes);
+        const idNumbers = new Set(taken.get(unitId)?.idNumbers);
+        if (field.startsWith('code:')) codes.add(field.slice(5));
+        else idNumbers.add(field.slice(3));
+        taken.set(unitId, { codes, idNumbers });
+      }
+      return taken;
     },
 
     /** Frees what `owner` claimed; a claim someone else took meanwhile is left alone. */

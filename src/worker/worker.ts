@@ -20,6 +20,9 @@ import type { RandomInt } from '../planner';
 import { createReconcileProcessor, startReconcileSchedule } from '../reconcile';
 import { createServices, type Services } from './services';
 
+/** How often a worker announces bookings that a process dying mid-confirmation left noted. */
+const ANNOUNCEMENT_SWEEP_MS = 5_000;
+
 export interface StartWorkerOptions {
   config: FlexysyncConfig;
   logger: Logger;
@@ -200,6 +203,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     'worker started',
   );
 
+  // Announcements left behind by a process that died while confirming a sync (at least once, soon).
+  const sweeping = setInterval(() => {
+    services.unitSyncProcessor.sweepAnnouncements().catch((error: unknown) => {
+      logger.warn({ err: (error as Error).message }, 'announcement sweep failed; next one retries');
+    });
+  }, ANNOUNCEMENT_SWEEP_MS);
+  sweeping.unref();
+
   let closing: Promise<void> | undefined;
   return {
     services,
@@ -216,6 +227,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         // in-flight jobs), then what they used.
         shuttingDown = true;
         stopping.abort();
+        clearInterval(sweeping);
         await http?.close();
         await schedule?.stop();
         await bounded(Promise.all(workers.map((worker) => worker.close())));

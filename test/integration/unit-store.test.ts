@@ -1,14 +1,38 @@
 import { createUnitStore } from '../../src/store';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
 
-/** The marks that say which units still wait for which booking's change, and the announcements after. */
-describe('unit store: awaiting marks and announcements in Redis', () => {
+/** Claims, the marks that say which units still wait for which booking's change, and announcements. */
+describe('unit store in Redis: claims, awaiting marks, announcements', () => {
   const redis = testRedis();
   const prefix = uniquePrefix('awaiting');
   const units = createUnitStore(redis, prefix);
   afterAll(async () => {
     await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
+  });
+
+  it('claims codes and idNumbers on several units all or nothing, and reports what another owner holds', async () => {
+    const claims = new Map([
+      [801, { code: '482913', idNumber: '+46701112233' }],
+      [802, { code: '482913', idNumber: '+46701112233' }],
+    ]);
+    expect((await units.claimIfFree('pms/A', claims)).size).toBe(0);
+    // Claiming again what one already holds is fine.
+    expect((await units.claimIfFree('pms/A', claims)).size).toBe(0);
+
+    // pms/B wants the same code on 802 and a free one on 803: nothing of it is written.
+    const taken = await units.claimIfFree(
+      'pms/B',
+      new Map([
+        [803, { code: '111290', idNumber: 'fsB' }],
+        [802, { code: '482913', idNumber: 'fsB' }],
+      ]),
+    );
+    expect([...taken]).toEqual([[802, { codes: new Set(['482913']), idNumbers: new Set() }]]);
+    const usage803 = await units.usage([803], 'nobody');
+    expect(usage803.get(803)).toEqual({ codes: new Set(), idNumbers: new Set() });
+    const usage802 = await units.usage([802], 'pms/B');
+    expect(usage802.get(802)).toEqual({ codes: new Set(['482913']), idNumbers: new Set(['+46701112233']) });
   });
 
   it('clears only marks whose generation did not move, and only from their own booking', async () => {
