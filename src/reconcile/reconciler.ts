@@ -6,7 +6,7 @@ import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
 import type { PublishOutcome } from '../jobs';
 import type { Logger } from '../logging';
 import { planBooking, type RandomInt } from '../planner';
-import type { BookingStore, UnitStore } from '../store';
+import type { BookingStore, RecordEntries, UnitStore } from '../store';
 import {
   type ActualRow,
   type Drift,
@@ -66,36 +66,35 @@ type BookingCorrection = Extract<Drift, { kind: 'missing' | 'drifted' | 'expired
  * as a booking event (so a missing entry is created with its booking's PIN, a hand-edited window is put
  * back, an expired booking's entries are removed) and deletes orphaned rows that carry our tag. Rows
  * flexysync did not create are only counted.
+ *
+ * Memory stays flat with the number of bookings: the records are first read only to learn which
+ * bookings are on which unit (their keys are kept, nothing else), then each unit's records are read
+ * again just before its rows, and both are let go once the unit is planned.
  */
 export function createReconciler(deps: ReconcilerDeps) {
   return {
     async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
       const now = options.now ?? DateTime.now();
-      const recordedByUnit = await loadRecordedEntries(now);
+      const bookingsByUnit = await indexBookingsByUnit(options.unitIds);
       const unitIds = (
-        options.unitIds ?? [...new Set([...deps.configuredUnits, ...recordedByUnit.keys()])]
+        options.unitIds ?? [...new Set([...deps.configuredUnits, ...bookingsByUnit.keys()])]
       ).toSorted((a, b) => a - b);
 
       const plans: UnitReconcilePlan[] = [];
       for (const unitId of unitIds) {
-        const rows = (await deps.flexykey.unitIdEntries.listAll({ unitId, pageSize: 500 })).map(
-          (row): ActualRow => ({
-            id: row.id,
-            idNumber: row.idNumber,
-            action: row.action,
-            name: row.name ?? null,
-            description: row.description ?? null,
-            codeTag: row.codeTag ?? null,
-            validFromIso: row.validFromIso ?? null,
-            validToIso: row.validToIso ?? null,
-            syncState: row.syncState ?? null,
-          }),
-        );
+        // The unit's records, then its rows; both are dropped once the unit is planned (a drift keeps
+        // what it needs): memory holds one unit at a time, not every booking's entries.
+        const recorded = await readRecordedEntries(unitId, bookingsByUnit.get(unitId) ?? [], now);
+        // The rows as the client returns them: planUnit reads only the ActualRow fields, no copy needed.
+        const rows: readonly ActualRow[] = await deps.flexykey.unitIdEntries.listAll({
+          unitId,
+          pageSize: 500,
+        });
         plans.push(
           planUnit({
             unitId,
             rows,
-            recorded: recordedByUnit.get(unitId) ?? [],
+            recorded,
             isOwnedDescription: deps.isOwnedDescription,
             maxDeleteShare: deps.maxDeleteShare,
             force: options.force === true,
@@ -149,37 +148,76 @@ export function createReconciler(deps: ReconcilerDeps) {
   };
 
   /**
-   * What the records say each unit holds, read in batches and kept small (the entry and whether its
-   * booking ended, not whole records): memory stays flat with the number of bookings.
+   * Which bookings have an entry on which unit (only `unitIds` when given): every record is read once,
+   * RECORD_BATCH at a time, and only its key is kept, not its entries. Keeping every booking's entries
+   * until the last unit was planned made a large plan's memory grow with the number of bookings.
    */
-  async function loadRecordedEntries(now: DateTime): Promise<Map<number, RecordedEntry[]>> {
-    const byUnit = new Map<number, RecordedEntry[]>();
+  async function indexBookingsByUnit(unitIds: readonly number[] | undefined): Promise<Map<number, string[]>> {
+    const wanted = unitIds ? new Set(unitIds) : undefined;
+    const byUnit = new Map<number, string[]>();
     const keys = await deps.bookings.keys();
     for (let offset = 0; offset < keys.length; offset += RECORD_BATCH) {
-      const records = await Promise.all(
-        keys.slice(offset, offset + RECORD_BATCH).map((key) =>
-          deps.bookings.getEntries(key).catch((error: unknown) => {
-            deps.logger.error(
-              { booking: key, err: (error as Error).message },
-              'unreadable booking record skipped',
-            );
-            return undefined;
-          }),
-        ),
-      );
-      for (const record of records) {
-        if (!record) continue;
-        const ended =
-          record.validToIso !== undefined &&
-          Date.parse(record.validToIso) + deps.expiredGraceMs <= now.toMillis();
+      await readRecords(keys.slice(offset, offset + RECORD_BATCH), (key, record) => {
         for (const entry of record.entries) {
-          const list = byUnit.get(entry.unitId) ?? [];
-          list.push({ bookingKey: record.key, entry, expired: ended });
-          byUnit.set(entry.unitId, list);
+          if (wanted && !wanted.has(entry.unitId)) continue;
+          const list = byUnit.get(entry.unitId);
+          if (!list) byUnit.set(entry.unitId, [key]);
+          // A record's entries are looked at one after the other: a second entry on the same unit
+          // finds the key just added.
+          else if (list.at(-1) !== key) list.push(key);
         }
-      }
+      });
     }
     return byUnit;
+  }
+
+  /**
+   * What the records of `bookingKeys` say `unitId` holds, read again just before the unit's rows (so
+   * each unit is compared with its records as they are now): the entry and whether its booking ended.
+   */
+  async function readRecordedEntries(
+    unitId: number,
+    bookingKeys: readonly string[],
+    now: DateTime,
+  ): Promise<RecordedEntry[]> {
+    const recorded: RecordedEntry[] = [];
+    for (let offset = 0; offset < bookingKeys.length; offset += RECORD_BATCH) {
+      await readRecords(bookingKeys.slice(offset, offset + RECORD_BATCH), (key, record) => {
+        const expired =
+          record.validToIso !== undefined &&
+          Date.parse(record.validToIso) + deps.expiredGraceMs <= now.toMillis();
+        // The index's copy of the key instead of the record's (the same text): one string less to keep.
+        const bookingKey = record.key === key ? key : record.key;
+        for (const entry of record.entries) {
+          if (entry.unitId === unitId) recorded.push({ bookingKey, entry, expired });
+        }
+      });
+    }
+    return recorded;
+  }
+
+  /**
+   * Hands each readable record among `bookingKeys` (one MGET) to `visit`, with the key it was read
+   * under, one at a time as it is decoded. An unreadable record is logged and skipped, and so is a
+   * batch Redis refused: the rest still count.
+   */
+  async function readRecords(
+    bookingKeys: readonly string[],
+    visit: (key: string, record: RecordEntries) => void,
+  ): Promise<void> {
+    const skip = (key: string, error: unknown) =>
+      deps.logger.error({ booking: key, err: (error as Error).message }, 'unreadable booking record skipped');
+    let records: Awaited<ReturnType<BookingStore['getEntriesMany']>>;
+    try {
+      records = await deps.bookings.getEntriesMany(bookingKeys);
+    } catch (error) {
+      for (const key of bookingKeys) skip(key, error);
+      return;
+    }
+    for (const [key, record] of records) {
+      if (record instanceof Error) skip(key, record);
+      else if (record) visit(key, record);
+    }
   }
 
   /**

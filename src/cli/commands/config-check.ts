@@ -9,7 +9,7 @@ import {
   FlexyKeyNotFoundError,
   type Unit,
 } from '../../flexykey';
-import { INTAKE_TOKEN_ENV, readIntakeToken } from '../../http';
+import type * as HttpModule from '../../http';
 import { EXIT, exitUsageErrorsWith2, operatorAction, operatorLogger, redactRedisUrl } from '../context';
 import {
   describeOutput,
@@ -90,6 +90,8 @@ async function runConfigCheck(options: ConfigCheckOptions): Promise<void> {
   }
 
   const findings: CheckFinding[] = [];
+  // Loaded here, not at start-up: the HTTP module brings fastify, which other verbs never need.
+  const { INTAKE_TOKEN_ENV, readIntakeToken }: typeof HttpModule = require('../../http');
   let intakeToken: string | undefined;
   try {
     intakeToken = readIntakeToken();

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DemoRedisUnreachableError, runDemo } from '../../demo';
-import { RedisBinaryMissingError } from '../../redis';
+import type * as DemoModule from '../../demo';
+import type * as RedisModule from '../../redis';
 import { parsePositiveInteger } from '../parse-options';
 
 interface DemoCommandOptions {
@@ -30,6 +30,9 @@ export function registerDemoCommand(program: Command): void {
       '\nNeeds only Node and redis-server on PATH (or REDIS_URL: the demo then keeps to its own key prefix).\nFLEXYKEY_* variables are ignored: the demo only ever talks to its own simulator.',
     )
     .action(async (options: DemoCommandOptions) => {
+      // Loaded here, not at start-up: the demo's stack (simulator, worker, HTTP) is this verb's alone.
+      const { DemoRedisUnreachableError, runDemo }: typeof DemoModule = require('../../demo');
+      const { RedisBinaryMissingError }: typeof RedisModule = require('../../redis');
       const logFile = options.logFile ?? path.join(tmpdir(), `flexysync-demo-${process.pid}.log`);
       const stop = new AbortController();
       let forceStop = () => {};

@@ -13,7 +13,9 @@ import {
   type Unit,
 } from '../../flexykey';
 import type { Logger } from '../../logging';
-import { createServices, type Services } from '../../worker';
+// The services alone, not the worker module's index: that one brings the HTTP server and dashboard
+// (fastify, bull-board), which no operator verb needs and every CLI start-up would load.
+import { createServices, type Services } from '../../worker/services';
 import { CliError, connectCliRedis, RedisUnreachableError } from '../context';
 
 /** What an operator command talks through: the FlexyKey client and, when Redis answered, the services. */

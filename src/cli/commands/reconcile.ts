@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { formatReconcileReport } from '../../reconcile';
-import { createServices } from '../../worker';
+// The services alone, not the worker module's index: that one brings the HTTP server and dashboard
+// (fastify, bull-board), which reconcile never uses and which only weigh on a large plan's memory.
+import { createServices } from '../../worker/services';
 import { type ConfigOption, cliConfig, cliLogger, EXIT } from '../context';
 import { parsePositiveInteger } from '../parse-options';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadSeedFile, startSimulator } from '../../simulator';
+import type * as SimulatorModule from '../../simulator';
 import { parseNonNegativeInteger, parsePort } from '../parse-options';
 
 interface SimulatorCommandOptions {
@@ -25,6 +25,8 @@ export function registerSimulatorCommand(program: Command): void {
       2000,
     )
     .action(async (options: SimulatorCommandOptions) => {
+      // Loaded here, not at start-up: other verbs never need the simulator's HTTP server.
+      const { loadSeedFile, startSimulator }: typeof SimulatorModule = require('../../simulator');
       const running = await startSimulator({
         host: options.host,
         port: options.port,

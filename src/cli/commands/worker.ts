@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startWorker } from '../../worker';
+import type * as WorkerModule from '../../worker';
 import { type ConfigOption, cliConfig, cliLogger } from '../context';
 
 /** Signals that end the worker: SIGTERM (orchestrators, `docker stop`) and SIGINT (Ctrl-C). */
@@ -13,6 +13,8 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: ConfigOption) => {
       const config = cliConfig(options, { required: true });
       const logger = cliLogger(config);
+      // Loaded here, not at start-up: the HTTP server and dashboard (fastify, bull-board) are this verb's alone.
+      const { startWorker }: typeof WorkerModule = require('../../worker');
       const worker = await startWorker({ config, logger });
       let stopping = false;
       for (const signal of STOP_SIGNALS) {
