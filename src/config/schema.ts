@@ -176,7 +176,22 @@ const timeOfDay = str('a time "HH:mm"').regex(HH_MM, {
   error: (issue) => `must be a time "HH:mm" (00:00–23:59), got ${show(issue.input)}`,
 });
 
-const timeZone = str('an IANA time zone').refine((value) => IANAZone.isValidZone(value), {
+/**
+ * Zone names already checked: luxon builds an Intl.DateTimeFormat per check, and a configuration with
+ * thousands of resources in a handful of zones would otherwise build thousands (tens of MB of native
+ * memory that a reconcile dry run then carries).
+ */
+const checkedZones = new Map<string, boolean>();
+function isIanaZone(name: string): boolean {
+  let valid = checkedZones.get(name);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name);
+    checkedZones.set(name, valid);
+  }
+  return valid;
+}
+
+const timeZone = str('an IANA time zone').refine(isIanaZone, {
   error: (issue) => `must be an IANA time zone such as Europe/Stockholm, got ${show(issue.input)}`,
 });
 
@@ -641,7 +656,7 @@ export const configFileSchema = section({
         })
         .default(CONFIG_DEFAULTS.reconcile.schedule),
       timeZone: str('an IANA time zone')
-        .refine((value) => IANAZone.isValidZone(value), {
+        .refine(isIanaZone, {
           error: (issue) => `must be an IANA time zone such as Europe/Stockholm, got ${show(issue.input)}`,
         })
         .default(CONFIG_DEFAULTS.reconcile.timeZone),
