@@ -6,7 +6,7 @@ import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
 import type { PublishOutcome } from '../jobs';
 import type { Logger } from '../logging';
 import { planBooking, type RandomInt } from '../planner';
-import type { BookingStore, RecordEntries, UnitStore } from '../store';
+import { type BookingStore, FOREIGN_OWNER, type RecordEntries, type UnitStore } from '../store';
 import {
   type ActualRow,
   type Drift,
@@ -127,6 +127,13 @@ export function createReconciler(deps: ReconcilerDeps) {
         let deleted = 0;
         for (const drift of plan.drifts) {
           if (drift.kind !== 'orphaned') continue;
+          const holder = await bookingStillHolding(plan.unitId, drift.idNumber);
+          if (holder) {
+            report.applied.skipped.push(
+              `unit ${plan.unitId} entry ${drift.entryId}: ${holder} holds it (a change in progress); the next reconcile looks again`,
+            );
+            continue;
+          }
           try {
             await deps.flexykey.unitIdEntries.delete({ id: drift.entryId, unitId: plan.unitId });
           } catch (error) {
@@ -221,6 +228,19 @@ export function createReconciler(deps: ReconcilerDeps) {
   }
 
   /**
+   * The booking that still holds an "orphaned" row's idNumber, if any: one whose change is being
+   * applied right now (its claim comes before its create, its record's entry after), or whose record
+   * has listed the row since the unit was planned. Deleting such a row would lock its guest out.
+   */
+  async function bookingStillHolding(unitId: number, idNumber: string): Promise<string | undefined> {
+    const owner = await deps.units.idNumberOwner(unitId, idNumber);
+    if (!owner || owner === FOREIGN_OWNER) return undefined;
+    const record = await deps.bookings.get(owner).catch(() => undefined);
+    const listed = record?.entries.some((entry) => entry.unitId === unitId && entry.idNumber === idNumber);
+    return record?.applying || listed ? owner : undefined;
+  }
+
+  /**
    * Plans the booking again from its last event, with `previous` corrected to what the unit really holds
    * (a missing row is no longer "there", a hand-edited row holds its edited values), and applies it like
    * a booking event would be — under the booking's lease, so it never races an event of the same booking.
@@ -294,7 +314,7 @@ function isMissing(entry: StoredEntry, corrections: readonly BookingCorrection[]
 /** The recorded entry as the unit really holds it, so the planner's diff puts the record's values back. */
 function correct(entry: StoredEntry, corrections: readonly BookingCorrection[]): StoredEntry {
   const drift = corrections.find((c) => c.kind === 'drifted' && c.unitId === entry.unitId);
-  if (!drift || drift.kind !== 'drifted') return entry;
+  if (drift?.kind !== 'drifted') return entry;
   const corrected: StoredEntry = { ...entry };
   // A field the unit no longer holds at all becomes '' (in memory only): still a difference to the diff.
   for (const change of drift.changes) corrected[change.field] = change.actual ?? '';

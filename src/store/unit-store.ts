@@ -208,6 +208,11 @@ export function createUnitStore(redis: Redis, prefix: string) {
       return taken;
     },
 
+    /** Who holds an idNumber on a unit: a booking key, FOREIGN_OWNER, or null when nobody does. */
+    async idNumberOwner(unitId: number, idNumber: string): Promise<string | null> {
+      return redis.hget(keys.unitClaims(unitId), `id:${idNumber}`);
+    },
+
     /** Frees what `owner` claimed; a claim someone else took meanwhile is left alone. */
     async release(unitId: number, owner: string, claim: EntryClaim): Promise<void> {
       const fields = claimFields(claim);

@@ -163,6 +163,54 @@ describe('reconciliation: records against what the units hold', () => {
     expect(after.units.every((u) => u.drifts.length === 0)).toBe(true);
   });
 
+  it('an owned row whose booking is being applied right now is not deleted as an orphan', async () => {
+    // pms/RACE's create has landed on the unit, but its record lists the entry only after the call:
+    // between the two, the row has our tag and no record entry. Its claim (made before the create) and
+    // its record being `applying` tell reconciliation to leave it.
+    const racing = await client.unitIdEntries.create({
+      unitId: 7001,
+      idNumber: 'fsRACE000001',
+      name: 'Guest RACE',
+      description: 'fs:RACE',
+      action: 'R1',
+      codeTag: '564738',
+    });
+    const orphan = await client.unitIdEntries.create({
+      unitId: 7001,
+      idNumber: 'fsLOST000001',
+      name: 'Gone guest',
+      description: 'fs:lost-booking',
+      action: 'R1',
+      codeTag: '508262',
+    });
+    await services.units.claimIfFree(
+      'pms/RACE',
+      new Map([[7001, { code: '564738', idNumber: 'fsRACE000001' }]]),
+    );
+    await services.bookings.put({
+      key: 'pms/RACE',
+      source: 'pms',
+      externalId: 'RACE',
+      resource: 'room',
+      status: 'confirmed',
+      pin: '564738',
+      entries: [],
+      applying: true,
+      updatedIso: new Date().toISOString(),
+    });
+
+    const report = await services.reconciler.reconcile({ dryRun: false });
+    expect(report.applied.orphansDeleted).toBe(1);
+    expect(report.applied.skipped).toEqual([
+      `unit 7001 entry ${racing.id}: pms/RACE holds it (a change in progress); the next reconcile looks again`,
+    ]);
+    const left = (await client.unitIdEntries.listAll({ unitId: 7001 })).filter(
+      (row) => row.syncState !== 'PendingDelete',
+    );
+    expect(left.map((row) => row.id)).toContain(racing.id);
+    expect(left.map((row) => row.id)).not.toContain(orphan.id);
+  });
+
   it('Redis flushed: orphan deletion is refused by the blast-radius guard; re-sent bookings adopt their entries and keep their PINs', async () => {
     const before = { 7001: device(engine, 7001), 7002: device(engine, 7002), 7003: device(engine, 7003) };
     const pins = new Map(
