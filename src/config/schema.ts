@@ -21,7 +21,7 @@ export const CONFIG_DEFAULTS = {
   },
   sync: {
     pollIntervalMs: 2_500,
-    minPushIntervalMs: 3_000,
+    minPushIntervalMs: 2_500,
     statusCacheGuardMs: 2_000,
     deadlineMs: 120_000,
     maxAttempts: 5,

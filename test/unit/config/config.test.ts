@@ -74,7 +74,7 @@ describe('defaults', () => {
     });
     expect(config.sync).toEqual({
       pollIntervalMs: 2500,
-      minPushIntervalMs: 3000,
+      minPushIntervalMs: 2500,
       statusCacheGuardMs: 2000,
       deadlineMs: 120000,
       maxAttempts: 5,
