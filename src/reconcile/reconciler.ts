@@ -205,8 +205,8 @@ export function createReconciler(deps: ReconcilerDeps) {
 
   /**
    * Hands each readable record among `bookingKeys` (one MGET) to `visit`, with the key it was read
-   * under, one at a time as it is decoded. An unreadable record is logged and skipped, and so is a
-   * batch Redis refused: the rest still count.
+   * under, one at a time as it is decoded. An unreadable record is logged and skipped; a batch Redis
+   * could not read stops the reconcile (skipping it would make its bookings' rows look orphaned).
    */
   async function readRecords(
     bookingKeys: readonly string[],
@@ -214,13 +214,7 @@ export function createReconciler(deps: ReconcilerDeps) {
   ): Promise<void> {
     const skip = (key: string, error: unknown) =>
       deps.logger.error({ booking: key, err: (error as Error).message }, 'unreadable booking record skipped');
-    let records: Awaited<ReturnType<BookingStore['getEntriesMany']>>;
-    try {
-      records = await deps.bookings.getEntriesMany(bookingKeys);
-    } catch (error) {
-      for (const key of bookingKeys) skip(key, error);
-      return;
-    }
+    const records = await deps.bookings.getEntriesMany(bookingKeys);
     for (const [key, record] of records) {
       if (record instanceof Error) skip(key, record);
       else if (record) visit(key, record);
