@@ -6,7 +6,13 @@ import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
 import type { PublishOutcome } from '../jobs';
 import type { Logger } from '../logging';
 import { planBooking, type RandomInt } from '../planner';
-import { type BookingStore, FOREIGN_OWNER, type RecordEntries, type UnitStore } from '../store';
+import {
+  type BookingStore,
+  CorruptRecordError,
+  FOREIGN_OWNER,
+  type RecordEntries,
+  type UnitStore,
+} from '../store';
 import {
   type ActualRow,
   type Drift,
@@ -223,13 +229,21 @@ export function createReconciler(deps: ReconcilerDeps) {
 
   /**
    * The booking that still holds an "orphaned" row's idNumber, if any: one whose change is being
-   * applied right now (its claim comes before its create, its record's entry after), or whose record
-   * has listed the row since the unit was planned. Deleting such a row would lock its guest out.
+   * applied right now (its claim comes before its create, its record's entry after), whose record has
+   * listed the row since the unit was planned, or whose record is unreadable. Deleting such a row would
+   * lock its guest out.
    */
   async function bookingStillHolding(unitId: number, idNumber: string): Promise<string | undefined> {
     const owner = await deps.units.idNumberOwner(unitId, idNumber);
     if (!owner || owner === FOREIGN_OWNER) return undefined;
-    const record = await deps.bookings.get(owner).catch(() => undefined);
+    let record: StoredBooking | undefined;
+    try {
+      record = await deps.bookings.get(owner);
+    } catch (error) {
+      // An unreadable record cannot say the row is not its: leave the row to a person.
+      if (error instanceof CorruptRecordError) return `${owner} (unreadable record)`;
+      throw error;
+    }
     const listed = record?.entries.some((entry) => entry.unitId === unitId && entry.idNumber === idNumber);
     return record?.applying || listed ? owner : undefined;
   }

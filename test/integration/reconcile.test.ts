@@ -163,7 +163,7 @@ describe('reconciliation: records against what the units hold', () => {
     expect(after.units.every((u) => u.drifts.length === 0)).toBe(true);
   });
 
-  it('an owned row whose booking is being applied right now is not deleted as an orphan', async () => {
+  it('an owned row whose booking is being applied right now, or whose record is unreadable, is not deleted as an orphan', async () => {
     // pms/RACE's create has landed on the unit, but its record lists the entry only after the call:
     // between the two, the row has our tag and no record entry. Its claim (made before the create) and
     // its record being `applying` tell reconciliation to leave it.
@@ -199,15 +199,31 @@ describe('reconciliation: records against what the units hold', () => {
       updatedIso: new Date().toISOString(),
     });
 
+    // And one whose booking's record cannot be read: nothing says the row is not its.
+    const unreadable = await client.unitIdEntries.create({
+      unitId: 7001,
+      idNumber: 'fsBROKEN0001',
+      name: 'Guest BROKEN',
+      description: 'fs:BROKEN',
+      action: 'R1',
+      codeTag: '564739',
+    });
+    await services.units.claimIfFree('pms/BROKEN', new Map([[7001, { idNumber: 'fsBROKEN0001' }]]));
+    await engine.redis.set(`${engine.prefix}:booking:pms/BROKEN`, '{"key": "pms/BROKEN", truncated');
+
     const report = await services.reconciler.reconcile({ dryRun: false });
     expect(report.applied.orphansDeleted).toBe(1);
-    expect(report.applied.skipped).toEqual([
-      `unit 7001 entry ${racing.id}: pms/RACE holds it (a change in progress); the next reconcile looks again`,
-    ]);
+    expect(report.applied.skipped.toSorted()).toEqual(
+      [
+        `unit 7001 entry ${racing.id}: pms/RACE holds it (a change in progress); the next reconcile looks again`,
+        `unit 7001 entry ${unreadable.id}: pms/BROKEN (unreadable record) holds it (a change in progress); the next reconcile looks again`,
+      ].toSorted(),
+    );
     const left = (await client.unitIdEntries.listAll({ unitId: 7001 })).filter(
       (row) => row.syncState !== 'PendingDelete',
     );
     expect(left.map((row) => row.id)).toContain(racing.id);
+    expect(left.map((row) => row.id)).toContain(unreadable.id);
     expect(left.map((row) => row.id)).not.toContain(orphan.id);
   });
 
