@@ -39,6 +39,14 @@ export class OwnEntryFoundError extends Error {
   }
 }
 
+/** Raised when the booking's lease was lost while its plan was being applied: the event is retried. */
+export class LeaseLostError extends Error {
+  constructor(readonly bookingKey: string) {
+    super(`lost the lease of booking ${bookingKey} while applying it; the event is retried`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 /**
  * Raised before any change when a code or idNumber the plan chose is held on a unit by someone else
  * (another booking chose the same PIN a moment earlier, or a hand-made entry): the caller plans again
@@ -70,6 +78,11 @@ export interface ApplierDeps {
 export interface ApplyInput {
   plan: PlannedPlan;
   previous: StoredBooking | undefined;
+  /**
+   * Whether this process still holds the booking's lease; checked before every write and API call, so
+   * a process that lost it (a long pause, a network split) stops instead of racing the new holder.
+   */
+  stillOwner?: () => boolean;
   /** Fields of the record that come from the event, not from the plan. */
   base: Pick<
     StoredBooking,
@@ -135,7 +148,10 @@ export function createApplier(deps: ApplierDeps) {
   const { flexykey, bookings, units, logger } = deps;
 
   return {
-    async apply({ plan, previous, base }: ApplyInput): Promise<ApplyResult> {
+    async apply({ plan, previous, base, stillOwner }: ApplyInput): Promise<ApplyResult> {
+      const ensureOwner = () => {
+        if (stillOwner && !stillOwner()) throw new LeaseLostError(base.key);
+      };
       const calls: Record<string, number> = {};
       const count = (kind: string) => {
         calls[kind] = (calls[kind] ?? 0) + 1;
@@ -155,6 +171,7 @@ export function createApplier(deps: ApplierDeps) {
       let finishing = false;
       let indexed = previous !== undefined;
       const save = async () => {
+        ensureOwner();
         record.updatedIso = deps.now().toISOString();
         if (finishing) record.applying = false;
         await bookings.put(record, { indexed });
@@ -185,6 +202,7 @@ export function createApplier(deps: ApplierDeps) {
       }
       // The codes and idNumbers the plan chose become this booking's before anything is written: if
       // another owner holds one (a race, or a hand-made entry), nothing happens and the caller re-plans.
+      ensureOwner();
       const taken = await units.claimIfFree(
         record.key,
         new Map(
@@ -249,6 +267,7 @@ export function createApplier(deps: ApplierDeps) {
       }
 
       async function applyOperation(op: Operation): Promise<void> {
+        ensureOwner();
         switch (op.kind) {
           case 'entry.delete': {
             const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;

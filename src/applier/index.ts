@@ -6,5 +6,6 @@ export {
   ClaimsTakenError,
   createApplier,
   IdNumberTakenError,
+  LeaseLostError,
   OwnEntryFoundError,
 } from './applier';

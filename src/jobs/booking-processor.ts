@@ -119,7 +119,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     }
     const keepAlive = keepLeaseAlive(lease, deps.leaseTtlMs);
     try {
-      return await applyEvent(job, event, key, logger);
+      return await applyEvent(job, event, key, logger, () => keepAlive.held());
     } catch (error) {
       if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
       if (error instanceof FlexyKeyError && !isTransient(error)) {
@@ -147,6 +147,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     event: BookingEvent,
     key: string,
     logger: Logger,
+    stillOwner: () => boolean,
   ): Promise<BookingJobResult> {
     let previous = await deps.bookings.get(key);
     const order = jobOrder(job);
@@ -179,7 +180,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         throw new UnrecoverableError(reason);
       }
       try {
-        return await applyPlan(plan, previous, event, key, order, logger);
+        return await applyPlan(plan, previous, event, key, order, logger, stillOwner);
       } catch (error) {
         if (attempt >= PLAN_ATTEMPTS - 1) throw error;
         if (error instanceof ClaimsTakenError) {
@@ -246,11 +247,13 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     key: string,
     order: { at: number; jobId?: string },
     logger: Logger,
+    stillOwner: () => boolean,
   ): Promise<BookingJobResult> {
     const revision = event.revision ?? previous?.revision;
     const result = await deps.applier.apply({
       plan,
       previous,
+      stillOwner,
       base: {
         key,
         source: event.source,

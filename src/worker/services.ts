@@ -251,6 +251,7 @@ export function createServices(options: ServicesOptions) {
     bookings,
     units,
     leases,
+    applier,
     publishOutcome,
     bookingsQueue,
     unitSyncQueue,
