@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { resolveResource } from '../config';
 import { bookingKey } from '../domain';
@@ -492,14 +493,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
+/** Waits `ms`, or less when `signal` fires (node's timer rejects then: that just ends the wait). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import type { StoredBooking } from '../domain';
@@ -50,17 +51,8 @@ export interface UnitSyncJobResult {
 
 /** A sleep that ends early when `signal` aborts (so a shutdown does not wait out a poll interval). */
 function abortableSleep(signal: AbortSignal | undefined) {
-  return (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  // node's timer rejects with an AbortError when the signal fires: here that just ends the wait.
+  return (ms: number) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 /**
@@ -90,9 +82,10 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     const keepAlive = keepLeaseAlive(lease, leaseTtlMs);
     const started = Date.now();
     try {
+      // The unit's state as this sync begins (only the holder of the unit's lease changes it).
+      const before = await deps.units.state(unitId);
       // Pacing: changes that arrive soon after a push wait a little and then travel together.
-      const { lastPushIso } = await deps.units.state(unitId);
-      const pushAllowedAt = lastPushIso ? Date.parse(lastPushIso) + deps.minPushIntervalMs : 0;
+      const pushAllowedAt = before.lastPushIso ? Date.parse(before.lastPushIso) + deps.minPushIntervalMs : 0;
       if (pushAllowedAt > Date.now()) {
         await job.moveToDelayed(pushAllowedAt, token);
         throw new DelayedError();
@@ -142,8 +135,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       }
       if (outcome.result === 'completed' || outcome.result === 'no-changes') {
         const { confirmed, stillWaiting } = await confirm(unitId, snapshot, logger);
-        const state = await deps.units.state(unitId);
-        if (state.unreachable) logger.info('unit reachable again');
+        if (before.unreachable) logger.info('unit reachable again');
         await deps.units.updateState(unitId, {
           lastResult: outcome.result,
           lastSyncIso: now().toISOString(),
@@ -164,8 +156,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       } catch (error) {
         logger.warn({ err: error }, 'abort after a failed sync did not succeed');
       }
-      const previous = await deps.units.state(unitId);
-      const failures = previous.failures + 1;
+      const failures = before.failures + 1;
       const becomesUnreachable = failures >= deps.retry.maxAttempts;
       await deps.units.updateState(unitId, {
         lastResult: outcome.result,
@@ -173,9 +164,9 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
         lastError: outcome.detail,
         failures,
         unreachable: becomesUnreachable,
-        ...(becomesUnreachable && !previous.unreachable ? { unreachableSinceIso: now().toISOString() } : {}),
+        ...(becomesUnreachable && !before.unreachable ? { unreachableSinceIso: now().toISOString() } : {}),
       });
-      if (becomesUnreachable && !previous.unreachable) {
+      if (becomesUnreachable && !before.unreachable) {
         logger.error({ failures, detail: outcome.detail }, 'unit unreachable; retrying it periodically');
         await reportUnreachable(
           unitId,
@@ -264,14 +255,16 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
    * where it is unreadable (logged; such a booking is neither confirmed nor announced).
    */
   async function readRecords(bookingKeys: readonly string[], logger: Logger) {
-    return Promise.all(
-      bookingKeys.map((bookingKey) =>
-        deps.bookings.get(bookingKey).catch((error: unknown) => {
-          logger.error({ booking: bookingKey, err: (error as Error).message }, 'unreadable booking record');
-          return null;
-        }),
-      ),
-    );
+    const records: (StoredBooking | null | undefined)[] = [];
+    for (const [bookingKey, record] of await deps.bookings.getMany(bookingKeys)) {
+      if (record instanceof Error) {
+        logger.error({ booking: bookingKey, err: record.message }, 'unreadable booking record');
+        records.push(null);
+      } else {
+        records.push(record);
+      }
+    }
+    return records;
   }
 
   /**

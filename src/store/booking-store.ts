@@ -42,20 +42,28 @@ export function createBookingStore(redis: Redis, prefix: string) {
     return parsed.data;
   }
 
-  function* decodeEach(
+  /** Each record of a batch validated with `schema`, in order, decoded only when the caller gets to it. */
+  function* decodeEach<T>(
     bookingKeys: readonly string[],
     raws: readonly (Buffer | null)[],
-  ): Generator<[string, EntriesOrProblem]> {
+    schema: z.ZodType<T>,
+  ): Generator<[string, T | CorruptRecordError | undefined]> {
     for (const [i, bookingKey] of bookingKeys.entries()) {
-      let record: EntriesOrProblem;
+      let record: T | CorruptRecordError | undefined;
       try {
-        record = decode(bookingKey, raws[i] ?? null, recordEntriesSchema);
+        record = decode(bookingKey, raws[i] ?? null, schema);
       } catch (error) {
         if (!(error instanceof CorruptRecordError)) throw error;
         record = error;
       }
       yield [bookingKey, record];
     }
+  }
+
+  async function readMany<T>(bookingKeys: readonly string[], schema: z.ZodType<T>) {
+    if (bookingKeys.length === 0) return [];
+    const buffers = await redis.mgetBuffer(bookingKeys.map((bookingKey) => keys.booking(bookingKey)));
+    return decodeEach(bookingKeys, buffers, schema);
   }
 
   return {
@@ -77,10 +85,18 @@ export function createBookingStore(redis: Redis, prefix: string) {
      * of a batch piles up while the rest of it is decoded (which would get it, and much that is
      * allocated alike later, moved to V8's old generation, freed only by a full collection).
      */
-    async getEntriesMany(bookingKeys: readonly string[]): Promise<Iterable<[string, EntriesOrProblem]>> {
-      if (bookingKeys.length === 0) return [];
-      const buffers = await redis.mgetBuffer(bookingKeys.map((bookingKey) => keys.booking(bookingKey)));
-      return decodeEach(bookingKeys, buffers);
+    getEntriesMany(bookingKeys: readonly string[]): Promise<Iterable<[string, EntriesOrProblem]>> {
+      return readMany(bookingKeys, recordEntriesSchema);
+    },
+    /**
+     * Whole records of many bookings in one round trip (MGET), decoded lazily in the order of
+     * `bookingKeys`: the record, undefined when there is none, or the {@link CorruptRecordError} of an
+     * unreadable one (it does not stop the others).
+     */
+    getMany(
+      bookingKeys: readonly string[],
+    ): Promise<Iterable<[string, StoredBooking | CorruptRecordError | undefined]>> {
+      return readMany(bookingKeys, storedBookingSchema);
     },
 
     /**

@@ -12,7 +12,7 @@ import { createApplier } from '../applier';
 import { type FlexysyncConfig, resolveResource } from '../config';
 import { createLeaseManager, createRequestBudget } from '../coordination';
 import { createOutcomeStream } from '../events';
-import { createFlexyKeyClient, FlexyKeyRateLimitError } from '../flexykey';
+import { createFlexyKeyClient, type FlexyKeyClientOptions, FlexyKeyRateLimitError } from '../flexykey';
 import {
   BOOKINGS_QUEUE,
   bookingJobRetention,
@@ -43,6 +43,28 @@ export interface ServicesOptions {
   stopping?: AbortSignal;
   /** Collect Prometheus metrics (served by the worker's HTTP server). @default false */
   metrics?: boolean;
+}
+
+/**
+ * The FlexyKey client's options from the configuration (credentials checked by the caller); `hooks`
+ * are added by whoever shares a request budget.
+ */
+export function flexykeyClientOptions(
+  config: FlexysyncConfig,
+  credentials: { username: string; password: string },
+  logger: Logger,
+): FlexyKeyClientOptions {
+  return {
+    baseUrl: config.flexykey.baseUrl,
+    ...credentials,
+    timeouts: {
+      connectMs: config.flexykey.timeouts.connectMs,
+      headersMs: config.flexykey.timeouts.requestMs,
+      bodyMs: config.flexykey.timeouts.requestMs,
+    },
+    maxConnections: config.flexykey.maxConnections,
+    logger: logger.child({ component: 'flexykey' }),
+  };
 }
 
 /** How long a unit's hand-made entries, once read, are trusted before they are read again. */
@@ -90,16 +112,7 @@ export function createServices(options: ServicesOptions) {
     perMs: config.flexykey.requestBudget.perSeconds * 1_000,
   });
   const flexykey = createFlexyKeyClient({
-    baseUrl: config.flexykey.baseUrl,
-    username,
-    password,
-    timeouts: {
-      connectMs: config.flexykey.timeouts.connectMs,
-      headersMs: config.flexykey.timeouts.requestMs,
-      bodyMs: config.flexykey.timeouts.requestMs,
-    },
-    maxConnections: config.flexykey.maxConnections,
-    logger: logger.child({ component: 'flexykey' }),
+    ...flexykeyClientOptions(config, { username, password }, logger),
     hooks: {
       beforeRequest: () => budget.acquire(),
       afterResponse: (info) => {

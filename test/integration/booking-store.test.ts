@@ -57,4 +57,15 @@ describe('booking records in Redis', () => {
     await expect(store.get('pms/broken')).rejects.toThrow(`${prefix}:booking:pms/broken`);
     await expect(store.getEntries('pms/wrong')).rejects.toThrow(/entries/);
   });
+
+  it('reads many whole records in one go, in order: a record, nothing, or the problem of an unreadable one', async () => {
+    await store.put(record);
+    await redis.set(`${prefix}:booking:pms/garbled`, '{not json');
+    const read = [...(await store.getMany(['pms/garbled', 'pms/B-1', 'pms/absent']))];
+    expect(read.map(([key]) => key)).toEqual(['pms/garbled', 'pms/B-1', 'pms/absent']);
+    expect(read[0]?.[1]).toBeInstanceOf(CorruptRecordError);
+    expect(read[1]?.[1]).toEqual(record);
+    expect(read[2]?.[1]).toBeUndefined();
+    expect([...(await store.getMany([]))]).toEqual([]);
+  });
 });

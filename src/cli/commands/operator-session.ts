@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../../logging';
 // The services alone, not the worker module's index: that one brings the HTTP server and dashboard
 // (fastify, bull-board), which no operator verb needs and every CLI start-up would load.
-import { createServices, type Services } from '../../worker/services';
+import { createServices, flexykeyClientOptions, type Services } from '../../worker/services';
 import { CliError, connectCliRedis, RedisUnreachableError } from '../context';
 
 /** What an operator command talks through: the FlexyKey client and, when Redis answered, the services. */
@@ -74,17 +74,7 @@ export async function withSession<T>(
     if (options.announceFallback !== false) {
       console.error(`warning: ${redisProblem}; calling FlexyKey without the shared request budget`);
     }
-    flexykey = createFlexyKeyClient({
-      baseUrl: config.flexykey.baseUrl,
-      username,
-      password,
-      timeouts: {
-        connectMs: config.flexykey.timeouts.connectMs,
-        headersMs: config.flexykey.timeouts.requestMs,
-        bodyMs: config.flexykey.timeouts.requestMs,
-      },
-      logger: logger.child({ component: 'flexykey' }),
-    });
+    flexykey = createFlexyKeyClient(flexykeyClientOptions(config, { username, password }, logger));
   }
   try {
     return await body({ config, flexykey, services, redisProblem });
