@@ -11,12 +11,8 @@
  * Environment: BENCH_UNITS (2000), BENCH_PER_UNIT (50), REDIS_URL (else a private redis-server).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { stringify } from 'yaml';
 import { parseConfig } from '../src/config';
 import type { StoredBooking } from '../src/domain';
 import { createLogger } from '../src/logging';
@@ -26,6 +22,7 @@ import { createBookingStore } from '../src/store';
 import { createServices } from '../src/worker';
 import { BENCH_CREDENTIALS, benchSeed, simulatorCalls, startSimulatorProcess } from './lib/simulator-process';
 import { formatMiB, line, peakRssBytes } from './lib/stats';
+import { BUILT_CLI, writeConfigFile } from './lib/worker-process';
 
 const UNITS = Number(process.env.BENCH_UNITS ?? 2_000);
 const PER_UNIT = Number(process.env.BENCH_PER_UNIT ?? 50);
@@ -113,10 +110,7 @@ function runDryRunProcess(
   env: Record<string, string>,
   nowIso: string,
 ): Promise<{ seconds: number; peakRssBytes: number; report: DryRunReport }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flexysync-bench-'));
-  const configFile = path.join(dir, 'flexysync.yaml');
-  writeFileSync(configFile, stringify(configInput));
-  const cli = path.resolve(__dirname, '../dist/cli/main.js');
+  const configFile = writeConfigFile(configInput);
   const started = performance.now();
   const child = spawn(
     '/usr/bin/time',
@@ -125,7 +119,7 @@ function runDryRunProcess(
       'maxrss-kb=%M',
       process.execPath,
       ...(process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
-      cli,
+      BUILT_CLI,
       'reconcile',
       '--dry-run',
       '--json',
@@ -181,41 +175,26 @@ async function main() {
         { timeZone: 'Europe/Stockholm', units: [{ unitId: FIRST_UNIT + u, action: 'R1' }] },
       ]),
     );
-    const config = parseConfig(
-      {
-        redis: { prefix },
-        flexykey: {
-          username: BENCH_CREDENTIALS.username,
-          requestBudget: { maxRequests: 100_000, perSeconds: 1 },
-        },
-        resources,
+    // The same configuration for the dry-run process (as a file) and for the apply in this process.
+    const configInput = {
+      redis: { prefix },
+      flexykey: {
+        username: BENCH_CREDENTIALS.username,
+        requestBudget: { maxRequests: 100_000, perSeconds: 1 },
       },
-      {
-        REDIS_URL: redisUrl,
-        FLEXYKEY_BASE_URL: simulator.baseUrl,
-        FLEXYKEY_PASSWORD: BENCH_CREDENTIALS.password,
-      },
-    );
+      resources,
+    };
+    const env = {
+      REDIS_URL: redisUrl,
+      FLEXYKEY_BASE_URL: simulator.baseUrl,
+      FLEXYKEY_PASSWORD: BENCH_CREDENTIALS.password,
+    };
+    const config = parseConfig(configInput, env);
     const services = createServices({ config, logger: createLogger({ level: 'warn' }) });
     const now = DateTime.fromISO('2027-01-01T00:00:00Z');
     try {
       const before = await simulatorCalls(simulator.adminUrl);
-      const dryRun = await runDryRunProcess(
-        {
-          redis: { prefix },
-          flexykey: {
-            username: BENCH_CREDENTIALS.username,
-            requestBudget: { maxRequests: 100_000, perSeconds: 1 },
-          },
-          resources,
-        },
-        {
-          REDIS_URL: redisUrl,
-          FLEXYKEY_BASE_URL: simulator.baseUrl,
-          FLEXYKEY_PASSWORD: BENCH_CREDENTIALS.password,
-        },
-        now.toISO() as string,
-      );
+      const dryRun = await runDryRunProcess(configInput, env, now.toISO() as string);
       const planSeconds = dryRun.seconds;
       const afterPlan = await simulatorCalls(simulator.adminUrl);
       const planReads = (afterPlan['GET /v1/UnitIdEntries'] ?? 0) - (before['GET /v1/UnitIdEntries'] ?? 0);

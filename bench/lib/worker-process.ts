@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Queue } from 'bullmq';
 import { stringify } from 'yaml';
 
-const BUILT_CLI = path.resolve(__dirname, '../../dist/cli/main.js');
+/** The built CLI (`npm run build`), as an operator runs flexysync. */
+export const BUILT_CLI = path.resolve(__dirname, '../../dist/cli/main.js');
 /** Linux reports process CPU times in clock ticks of 1/100 s (`getconf CLK_TCK`). */
 const TICKS_PER_SECOND = 100;
 
@@ -33,6 +34,13 @@ function readUsage(pid: number): WorkerUsage {
   return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, peakRssBytes: peakKiB * 1024 };
 }
 
+/** Writes `config` to a YAML file in a fresh temporary folder, as an operator would; returns its path. */
+export function writeConfigFile(config: Record<string, unknown>): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'flexysync-bench-')), 'flexysync.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
 /**
  * Starts `flexysync worker` from the build (dist/) in a process of its own, with `config` written to a
  * temporary YAML file, as an operator runs it.
@@ -42,8 +50,7 @@ export async function startWorkerProcess(
   env: Record<string, string>,
 ): Promise<WorkerProcess> {
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first`);
-  const configFile = path.join(mkdtempSync(path.join(tmpdir(), 'flexysync-bench-')), 'flexysync.yaml');
-  writeFileSync(configFile, stringify(config));
+  const configFile = writeConfigFile(config);
   // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the worker (not allowed in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BUILT_CLI, 'worker'], {
