@@ -130,6 +130,26 @@ describe('sync engine under faults', () => {
     expect(engine.device(7001).map((e) => e.codeTag)).toContain(synced.pin);
   });
 
+  it('a booking a dead process left noted for announcement is announced by the sweep, though no sync comes', async () => {
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+    });
+    await engine.enqueue([booking('SWEEP-1', 'room')]);
+    await engine.waitForState('pms/SWEEP-1', 'synced');
+    const syncsBefore = engine.sim.simulator.callCount('POST /v1/UnitSync/PushChanges');
+    // What a process killed between clearing a unit's marks and announcing leaves behind.
+    await engine.redis.sadd(`${engine.prefix}:to-announce`, 'pms/SWEEP-1');
+
+    await waitFor(
+      async () =>
+        (await engine?.outcomes())?.filter((e) => e.externalId === 'SWEEP-1' && e.state === 'synced')
+          .length === 2,
+      { timeoutMs: 10_000, description: 'the left-behind announcement published' },
+    );
+    expect(await engine.redis.sismember(`${engine.prefix}:to-announce`, 'pms/SWEEP-1')).toBe(0);
+    expect(engine.sim.simulator.callCount('POST /v1/UnitSync/PushChanges')).toBe(syncsBefore);
+  });
+
   it('a create whose answer was lost is adopted on retry: no duplicate entry, same PIN', async () => {
     engine = await startEngine({
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
