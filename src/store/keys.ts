@@ -1,6 +1,7 @@
 /**
- * Every Redis key flexysync writes outside BullMQ, in one place. Keys that one Lua script touches
- * together share a `{…}` hash tag so they land in one Redis Cluster slot.
+ * Every Redis key flexysync writes outside BullMQ, in one place. Several Lua scripts touch keys of
+ * different units and bookings together: on Redis Cluster the prefix must carry a hash tag
+ * (`{flexysync}`) so that every key lands in one slot (docs/architecture.md).
  */
 export function storeKeys(prefix: string) {
   return {
