@@ -3,11 +3,13 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Paths pino censors wherever they appear in a log object. PINs travel as `codeTag` (FlexyKey's
- * field) or `pin` (BookingEvent's); credentials as `password`, `secret`, `apiKey` and the
- * `Authorization` header. Keeping the list here means one place decides what never reaches a log.
+ * Fields pino censors at the top of a log object and one or two levels down. PINs travel as
+ * `codeTag` (FlexyKey's field) or `pin` (BookingEvent's); credentials as `password`, `secret`,
+ * `apiKey`, `token` and the `Authorization` header. Guests' phones (`phone`, and `idNumber`, which
+ * holds the phone when there is one) are personal data and, with `pin.source: phone`, the PIN's own
+ * digits. Keeping the list here means one place decides what never reaches a log.
  */
-export const REDACTED_PATHS: readonly string[] = [
+const REDACTED_FIELDS = [
   'pin',
   'codeTag',
   'password',
@@ -16,22 +18,14 @@ export const REDACTED_PATHS: readonly string[] = [
   'token',
   'authorization',
   'Authorization',
-  '*.pin',
-  '*.codeTag',
-  '*.password',
-  '*.secret',
-  '*.apiKey',
-  '*.token',
-  '*.authorization',
-  '*.Authorization',
-  '*.*.pin',
-  '*.*.codeTag',
-  '*.*.password',
-  '*.*.secret',
-  '*.*.apiKey',
-  'headers.authorization',
+  'phone',
+  'idNumber',
+] as const;
+
+export const REDACTED_PATHS: readonly string[] = [
+  ...REDACTED_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
   'headers["x-api-key"]',
-  'req.headers.authorization',
+  '*.headers["x-api-key"]',
 ];
 
 export interface CreateLoggerOptions {
