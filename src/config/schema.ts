@@ -34,6 +34,7 @@ export const CONFIG_DEFAULTS = {
     schedule: '15 * * * *',
     timeZone: 'UTC',
     expiredGraceMinutes: 60,
+    forgetEndedAfterDays: 30,
     maxDeleteShare: 0.5,
   },
   http: {
@@ -661,6 +662,7 @@ export const configFileSchema = section({
         })
         .default(CONFIG_DEFAULTS.reconcile.timeZone),
       expiredGraceMinutes: int(0, 525_600, ' minutes').default(CONFIG_DEFAULTS.reconcile.expiredGraceMinutes),
+      forgetEndedAfterDays: int(1, 3_650, ' days').default(CONFIG_DEFAULTS.reconcile.forgetEndedAfterDays),
       maxDeleteShare: z
         .number({ error: (issue) => `must be a number from 0 to 1, got ${show(issue.input)}` })
         .min(0, { error: (issue) => `must be a number from 0 to 1, got ${show(issue.input)}` })

@@ -39,10 +39,15 @@ export function formatReconcileReport(report: ReconcileReport): string {
     }
   }
   lines.push('', `${changes} change(s) over ${report.units.length} unit(s)`);
-  if (!report.dryRun) {
-    const { bookingsRepaired, orphansDeleted, skipped } = report.applied;
+  if (report.endedRecords > 0) {
     lines.push(
-      `applied: ${bookingsRepaired} booking(s) repaired, ${orphansDeleted} orphaned entr(y/ies) deleted`,
+      `${report.endedRecords} record(s) of long-ended bookings with nothing left on a unit${report.dryRun ? ' (a full reconcile forgets them)' : ''}`,
+    );
+  }
+  if (!report.dryRun) {
+    const { bookingsRepaired, orphansDeleted, recordsForgotten, skipped } = report.applied;
+    lines.push(
+      `applied: ${bookingsRepaired} booking(s) repaired, ${orphansDeleted} orphaned entr(y/ies) deleted, ${recordsForgotten} ended booking record(s) forgotten`,
     );
     for (const reason of skipped) lines.push(`  skipped ${reason}`);
   }

@@ -13,6 +13,7 @@ import {
   type RecordEntries,
   type UnitStore,
 } from '../store';
+import { isForgettable, mayBeForgettable } from './ended-records';
 import {
   type ActualRow,
   type Drift,
@@ -37,6 +38,11 @@ export interface ReconcilerDeps {
   randomInt: RandomInt;
   /** How long after a booking's access ended its entries are removed. */
   expiredGraceMs: number;
+  /**
+   * How long after a booking's access ended (and nothing of it is left on a server) its record is
+   * forgotten: its revision, PIN and guest details are deleted from Redis.
+   */
+  forgetEndedAfterMs: number;
   /** Largest share of a unit's owned entries orphan deletions may remove without `force`. */
   maxDeleteShare: number;
   leaseTtlMs: number;
@@ -56,8 +62,13 @@ export interface ReconcileReport {
   dryRun: boolean;
   nowIso: string;
   units: UnitReconcilePlan[];
+  /**
+   * Records of bookings that ended more than the retention ago and have nothing left on a server: a
+   * full reconcile (every unit) forgets them; a dry run only counts them.
+   */
+  endedRecords: number;
   /** What was done (all zero on a dry run). */
-  applied: { bookingsRepaired: number; orphansDeleted: number; skipped: string[] };
+  applied: { bookingsRepaired: number; orphansDeleted: number; recordsForgotten: number; skipped: string[] };
 }
 
 /** Records read from Redis at once while reconciling. */
@@ -81,7 +92,9 @@ export function createReconciler(deps: ReconcilerDeps) {
   return {
     async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
       const now = options.now ?? DateTime.now();
-      const bookingsByUnit = await indexBookingsByUnit(options.unitIds);
+      const forgetCutoffMs = now.toMillis() - deps.forgetEndedAfterMs;
+      const { bookingsByUnit, endedCandidates } = await indexRecords(options.unitIds, forgetCutoffMs);
+      const endedRecords = await confirmEnded(endedCandidates, forgetCutoffMs);
       const unitIds = (
         options.unitIds ?? [...new Set([...deps.configuredUnits, ...bookingsByUnit.keys()])]
       ).toSorted((a, b) => a - b);
@@ -111,7 +124,8 @@ export function createReconciler(deps: ReconcilerDeps) {
         dryRun: options.dryRun,
         nowIso: now.toISO() ?? now.toString(),
         units: plans,
-        applied: { bookingsRepaired: 0, orphansDeleted: 0, skipped: [] },
+        endedRecords: endedRecords.length,
+        applied: { bookingsRepaired: 0, orphansDeleted: 0, recordsForgotten: 0, skipped: [] },
       };
       if (options.dryRun) return report;
 
@@ -152,6 +166,13 @@ export function createReconciler(deps: ReconcilerDeps) {
           await deps.requestSync(plan.unitId, 'reconcile: orphaned entries deleted');
         }
       }
+      // Only a full reconcile forgets: one limited to some units is a targeted repair.
+      if (!options.unitIds) {
+        report.applied.recordsForgotten = await forgetEnded(
+          endedRecords,
+          now.toMillis() - deps.forgetEndedAfterMs,
+        );
+      }
       deps.logger.info(
         { units: plans.length, ...report.applied, skipped: report.applied.skipped.length },
         'reconcile applied',
@@ -161,27 +182,72 @@ export function createReconciler(deps: ReconcilerDeps) {
   };
 
   /**
-   * Which bookings have an entry on which unit (only `unitIds` when given): every record is read once,
-   * RECORD_BATCH at a time, and only its key is kept, not its entries. Keeping every booking's entries
-   * until the last unit was planned made a large plan's memory grow with the number of bookings.
+   * Which bookings have an entry on which unit (only `unitIds` when given), and which records may be
+   * forgotten by the first test ({@link mayBeForgettable}): every record is read once,
+   * RECORD_BATCH at a time, and only its key is kept, not its entries. Keeping every booking's
+   * entries until the last unit was planned made a large plan's memory grow with the number of bookings.
    */
-  async function indexBookingsByUnit(unitIds: readonly number[] | undefined): Promise<Map<number, string[]>> {
+  async function indexRecords(
+    unitIds: readonly number[] | undefined,
+    forgetCutoffMs: number,
+  ): Promise<{ bookingsByUnit: Map<number, string[]>; endedCandidates: string[] }> {
     const wanted = unitIds ? new Set(unitIds) : undefined;
-    const byUnit = new Map<number, string[]>();
+    const bookingsByUnit = new Map<number, string[]>();
+    const endedCandidates: string[] = [];
     const keys = await deps.bookings.keys();
     for (let offset = 0; offset < keys.length; offset += RECORD_BATCH) {
       await readRecords(keys.slice(offset, offset + RECORD_BATCH), (key, record) => {
+        if (mayBeForgettable(record, forgetCutoffMs)) endedCandidates.push(key);
         for (const entry of record.entries) {
           if (wanted && !wanted.has(entry.unitId)) continue;
-          const list = byUnit.get(entry.unitId);
-          if (!list) byUnit.set(entry.unitId, [key]);
+          const list = bookingsByUnit.get(entry.unitId);
+          if (!list) bookingsByUnit.set(entry.unitId, [key]);
           // A record's entries are looked at one after the other: a second entry on the same unit
           // finds the key just added.
           else if (list.at(-1) !== key) list.push(key);
         }
       });
     }
-    return byUnit;
+    return { bookingsByUnit, endedCandidates };
+  }
+
+  /** The candidates whose whole record passes {@link isForgettable} (few: read in full, in batches). */
+  async function confirmEnded(candidates: readonly string[], cutoffMs: number): Promise<string[]> {
+    const ended: string[] = [];
+    for (let offset = 0; offset < candidates.length; offset += RECORD_BATCH) {
+      const records = await deps.bookings.getMany(candidates.slice(offset, offset + RECORD_BATCH));
+      for (const [key, record] of records) {
+        if (record && !(record instanceof Error) && forgettable(record, cutoffMs)) ended.push(key);
+      }
+    }
+    return ended;
+  }
+
+  function forgettable(record: StoredBooking, cutoffMs: number): boolean {
+    return isForgettable(record, deps.resolveResource(record.event?.resource ?? record.resource), cutoffMs);
+  }
+
+  /**
+   * Forgets the records of ended bookings, each under its booking's lease and only if it is still
+   * forgettable as it stands then (an event may have arrived since it was read). A booking whose
+   * removal has not yet reached every unit is kept until it has: its revocation is still to announce.
+   */
+  async function forgetEnded(bookingKeys: readonly string[], cutoffMs: number): Promise<number> {
+    let forgotten = 0;
+    for (const key of bookingKeys) {
+      const lease = await deps.leases.tryAcquire(`booking:${key}`, deps.leaseTtlMs);
+      if (!lease) continue;
+      try {
+        if ((await deps.units.awaitingUnitsOf(key)).length > 0) continue;
+        if (await deps.bookings.forgetIf(key, (record) => forgettable(record, cutoffMs))) forgotten++;
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error;
+      } finally {
+        await lease.release().catch(() => {});
+      }
+    }
+    if (forgotten > 0) deps.logger.info({ forgotten }, 'forgot the records of long-ended bookings');
+    return forgotten;
   }
 
   /**

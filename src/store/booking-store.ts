@@ -1,10 +1,34 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { luaScript, runScript } from '../coordination';
 import { type StoredBooking, storedBookingSchema } from '../domain';
 import { storeKeys } from './keys';
 
-const recordEntriesSchema = storedBookingSchema.pick({ key: true, validToIso: true, entries: true });
-export type RecordEntries = Pick<StoredBooking, 'key' | 'validToIso' | 'entries'>;
+/**
+ * Deletes a booking's record, its index entry and any pending announcement, only if the record still
+ * reads exactly as it did when it was judged forgettable: a write in between (a new event) keeps it.
+ * KEYS: record, bookings index, to-announce; ARGV: the record's text, the booking key.
+ */
+const FORGET_IF_UNCHANGED = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+return 1
+`);
+
+const recordEntriesSchema = storedBookingSchema.pick({
+  key: true,
+  validToIso: true,
+  entries: true,
+  flexyBooking: true,
+  applying: true,
+  updatedIso: true,
+});
+export type RecordEntries = Pick<
+  StoredBooking,
+  'key' | 'validToIso' | 'entries' | 'flexyBooking' | 'applying' | 'updatedIso'
+>;
 /** One record read for reconciliation: its entries, undefined when it is gone, or why it is unreadable. */
 export type EntriesOrProblem = RecordEntries | CorruptRecordError | undefined;
 
@@ -71,8 +95,9 @@ export function createBookingStore(redis: Redis, prefix: string) {
       return read(bookingKey, storedBookingSchema);
     },
     /**
-     * Just what reconciliation needs of a record (its entries and when its access ends), validated
-     * with the matching part of the schema: far less to allocate over tens of thousands of records.
+     * Just what reconciliation needs of a record (its entries, when its access ends, whether it may be
+     * forgotten), validated with the matching part of the schema: far less to allocate over tens of
+     * thousands of records.
      */
     getEntries(bookingKey: string): Promise<RecordEntries | undefined> {
       return read(bookingKey, recordEntriesSchema);
@@ -110,6 +135,25 @@ export function createBookingStore(redis: Redis, prefix: string) {
     },
     async keys(): Promise<string[]> {
       return redis.smembers(keys.bookingsIndex);
+    },
+    /**
+     * Forgets a booking (record, index entry, pending announcement) when `forgettable` says so of its
+     * record as it is now, atomically: a record written meanwhile is kept. Returns whether it was
+     * forgotten; an unreadable record is never forgotten (a person should look at it).
+     */
+    async forgetIf(bookingKey: string, forgettable: (record: StoredBooking) => boolean): Promise<boolean> {
+      const recordKey = keys.booking(bookingKey);
+      const raw = await redis.get(recordKey);
+      if (raw === null) return false;
+      const record = decode(bookingKey, raw, storedBookingSchema);
+      if (!record || !forgettable(record)) return false;
+      const done = await runScript(
+        redis,
+        FORGET_IF_UNCHANGED,
+        [recordKey, keys.bookingsIndex, keys.toAnnounce],
+        [raw, bookingKey],
+      );
+      return Number(done) === 1;
     },
   };
 }

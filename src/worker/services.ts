@@ -231,6 +231,7 @@ export function createServices(options: ServicesOptions) {
     requestSync,
     randomInt: draw,
     expiredGraceMs: config.reconcile.expiredGraceMinutes * 60_000,
+    forgetEndedAfterMs: config.reconcile.forgetEndedAfterDays * 86_400_000,
     maxDeleteShare: config.reconcile.maxDeleteShare,
     leaseTtlMs: config.queues.lockDurationMs,
   });

@@ -47,7 +47,9 @@ describe('leases (cross-process mutual exclusion with fencing)', () => {
   });
 
   it('extend keeps a live lease alive', async () => {
-    const lease = await processA.tryAcquire('unit-5', 100);
+    // Still live when extended even if the machine pauses a while in between; far shorter than the
+    // extension, so the remaining time proves the lease was extended.
+    const lease = await processA.tryAcquire('unit-5', 2_000);
     expect(await lease?.extend(10_000)).toBe(true);
     expect(await redisA.pttl(`${prefix}:lease:{unit-5}`)).toBeGreaterThan(5_000);
     await lease?.release();

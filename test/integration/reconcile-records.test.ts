@@ -71,10 +71,20 @@ describe('reconciliation reads the records in batches, unit by unit', () => {
   it('getEntriesMany: one result per key in order, undefined when gone, the error when unreadable', async () => {
     const results = [...(await bookings.getEntriesMany(['pms/B', 'pms/gone', 'pms/C', 'pms/A']))];
     expect(results.map(([key]) => key)).toEqual(['pms/B', 'pms/gone', 'pms/C', 'pms/A']);
-    expect(results[0]?.[1]).toEqual({ key: b.key, validToIso: b.validToIso, entries: b.entries });
+    expect(results[0]?.[1]).toEqual({
+      key: b.key,
+      validToIso: b.validToIso,
+      entries: b.entries,
+      updatedIso: b.updatedIso,
+    });
     expect(results[1]?.[1]).toBeUndefined();
     expect(results[2]?.[1]).toBeInstanceOf(CorruptRecordError);
-    expect(results[3]?.[1]).toEqual({ key: a.key, validToIso: a.validToIso, entries: a.entries });
+    expect(results[3]?.[1]).toEqual({
+      key: a.key,
+      validToIso: a.validToIso,
+      entries: a.entries,
+      updatedIso: a.updatedIso,
+    });
     expect([...(await bookings.getEntriesMany([]))]).toEqual([]);
   });
 
@@ -103,6 +113,7 @@ describe('reconciliation reads the records in batches, unit by unit', () => {
       isOwnedDescription: (description: string | null | undefined) => !!description?.startsWith('fs:'),
       maxDeleteShare: 1,
       expiredGraceMs: 0,
+      forgetEndedAfterMs: 30 * 86_400_000,
     } as unknown as Parameters<typeof createReconciler>[0];
     return { reconciler: createReconciler(deps), reads };
   }

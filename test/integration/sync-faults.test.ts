@@ -65,21 +65,28 @@ describe('sync engine under faults', () => {
     engine = await startEngine({
       seed: engineSeed(2, 5),
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      // The first sync lasts as long as the test needs: neither FlexyKey nor the worker gives up on it.
+      simulator: { syncTimeoutMs: 60_000 },
+      sync: { deadlineMs: 60_000 },
     });
     const { sim } = engine;
     const queue = engine.worker?.bookingsQueue;
-    // A slow unit: the first sync is still running while all 100 changes are applied.
-    sim.simulator.updateUnit(7001, { packetLatencyMs: 1_500 });
+    // A slow unit: it takes none of the first sync's packets until all 100 changes are applied, however
+    // long applying them takes on a busy machine.
+    sim.simulator.updateUnit(7001, { online: false });
     await engine.enqueue([booking('C-0', 'room')]);
     await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
       description: 'first sync in progress',
     });
     await engine.enqueue(Array.from({ length: 100 }, (_, i) => booking(`C-${i + 1}`, 'room')));
     await waitFor(async () => (await queue?.getCompletedCount()) === 101, {
+      timeoutMs: 60_000,
       description: 'all 101 events applied',
     });
+    // Nothing was pushed while the first sync ran.
     expect(sim.simulator.unit(7001).sync.history.length).toBe(1);
-    sim.simulator.updateUnit(7001, { packetLatencyMs: 5 });
+    expect(sim.simulator.unit(7001).sync.status.state).toBe('InProgress');
+    sim.simulator.updateUnit(7001, { online: true });
 
     await waitFor(() => engine?.device(7001).length === 101, {
       timeoutMs: 30_000,
@@ -103,22 +110,25 @@ describe('sync engine under faults', () => {
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
     });
     const { sim, redis, prefix } = engine;
-    // SLOW-1's create reaches the server 3 s late; meanwhile FAST-1 is applied and its sync runs with
-    // SLOW-1 already marked as waiting for the unit (its write-ahead came first).
-    sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 3_000, count: 1 }]);
+    // SLOW-1's create reaches the server 5 s late; meanwhile FAST-1 is applied and its sync runs with
+    // SLOW-1 already marked as waiting for the unit (its write-ahead came first). FAST-1 usually takes
+    // well under a second; the margin is for a busy machine.
+    sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 5_000, count: 1 }]);
     await engine.enqueue([booking('SLOW-1', 'room')]);
     await waitFor(async () => (await redis.exists(`${prefix}:booking:pms/SLOW-1`)) === 1, {
       description: 'SLOW-1 written ahead',
     });
     await engine.enqueue([booking('FAST-1', 'room')]);
     await engine.waitForState('pms/FAST-1', 'synced');
+    // The scenario holds only if FAST-1's sync ran before SLOW-1's row existed on the server.
+    expect(sim.simulator.unit(7001).rows).toHaveLength(1);
     // From now on nothing reaches the unit: SLOW-1's row cannot be on the device.
     sim.simulator.updateUnit(7001, { online: false });
 
     const statesOfSlow = async () =>
       (await engine?.outcomes())?.filter((e) => e.externalId === 'SLOW-1').map((e) => e.state) ?? [];
     await waitFor(async () => (await statesOfSlow()).includes('applied'), {
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       description: 'SLOW-1 applied',
     });
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,7 +1,12 @@
 import { type Engine, startEngine } from '../helpers/engine';
 
 const ZONE = 'Europe/Stockholm';
-const MIN_PUSH_INTERVAL_MS = 1_500;
+/**
+ * Long next to what a push takes (well under a second even on a busy machine), so that "at once" and
+ * "after the interval" cannot be mistaken for each other, and the three later bookings are surely
+ * applied before the unit may be pushed again.
+ */
+const MIN_PUSH_INTERVAL_MS = 4_000;
 
 const booking = (externalId: string) => ({
   source: 'pms',
