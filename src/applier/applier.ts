@@ -22,6 +22,11 @@ export class IdNumberTakenError extends Error {
     super(`idNumber is already used on unit ${unitId} by an entry flexysync does not own for this booking`);
     this.name = 'IdNumberTakenError';
   }
+
+  /** The idNumber as in use on its unit, for the next plan. */
+  get taken(): UnitsInUse {
+    return new Map([[this.unitId, { codes: new Set<string>(), idNumbers: new Set([this.idNumber]) }]]);
+  }
 }
 
 /**

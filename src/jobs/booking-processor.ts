@@ -11,7 +11,7 @@ import {
 } from '../domain';
 import { type FlexyKeyClient, FlexyKeyError, FlexyKeyRateLimitError } from '../flexykey';
 import type { Logger } from '../logging';
-import { type PlannedPlan, planBooking, type RandomInt, type UnitsInUse, type UnitUsage } from '../planner';
+import { mergeUnitsInUse, type PlannedPlan, planBooking, type RandomInt, type UnitsInUse } from '../planner';
 import type { BookingStore, UnitStore } from '../store';
 import { type BackoffPolicy, backoffMs } from './backoff';
 import type { PublishOutcome } from './booking-outcomes';
@@ -51,17 +51,6 @@ export interface BookingJobResult {
 const SCANNED_MEMO_MS = 60_000;
 /** Plans tried against claims found taken (a PIN raced for, an idNumber held on the unit) before giving up. */
 const PLAN_ATTEMPTS = 4;
-
-function mergeUsage(a: UnitsInUse, b: UnitsInUse): UnitsInUse {
-  const merged = new Map<number, UnitUsage>();
-  for (const unitId of new Set([...a.keys(), ...b.keys()])) {
-    merged.set(unitId, {
-      codes: new Set([...(a.get(unitId)?.codes ?? []), ...(b.get(unitId)?.codes ?? [])]),
-      idNumbers: new Set([...(a.get(unitId)?.idNumbers ?? []), ...(b.get(unitId)?.idNumbers ?? [])]),
-    });
-  }
-  return merged;
-}
 
 /** Where this job stands in the order of events of one booking: the order they were enqueued in. */
 function jobOrder(job: Job): { at: number; jobId?: string } {
@@ -188,16 +177,13 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
             { units: [...error.taken.keys()] },
             'a chosen code or idNumber is taken; planning again',
           );
-          taken = mergeUsage(taken, error.taken);
+          taken = mergeUnitsInUse(taken, error.taken);
         } else if (error instanceof IdNumberTakenError) {
           logger.info(
             { unitId: error.unitId },
             'idNumber taken on the unit by another entry; planning around it',
           );
-          taken = mergeUsage(
-            taken,
-            new Map([[error.unitId, { codes: new Set<string>(), idNumbers: new Set([error.idNumber]) }]]),
-          );
+          taken = mergeUnitsInUse(taken, error.taken);
           previous = await deps.bookings.get(key);
         } else if (error instanceof OwnEntryFoundError) {
           logger.warn(
@@ -234,7 +220,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       event,
       resource,
       previous,
-      unitsInUse: mergeUsage(usage, taken),
+      unitsInUse: mergeUnitsInUse(usage, taken),
       now: DateTime.fromJSDate(now()),
       randomInt: deps.randomInt,
     });

@@ -35,4 +35,5 @@ export type {
   UnitsInUse,
   UnitUsage,
 } from './types';
+export { mergeUnitsInUse } from './units-in-use';
 export { type BookingWindow, computeWindow, formatIso, localDateTime, resolveBoundary } from './window';

@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
-import type { Applier } from '../applier';
-import type { LeaseManager } from '../coordination';
+import { type Applier, type ApplyResult, ClaimsTakenError, IdNumberTakenError } from '../applier';
+import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import type { ResolvedResource, StoredBooking, StoredEntry } from '../domain';
 import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
 import type { PublishOutcome } from '../jobs';
 import type { Logger } from '../logging';
-import { planBooking, type RandomInt } from '../planner';
+import { mergeUnitsInUse, planBooking, type RandomInt, type UnitsInUse } from '../planner';
 import {
   type BookingStore,
   CorruptRecordError,
@@ -70,6 +70,9 @@ export interface ReconcileReport {
   /** What was done (all zero on a dry run). */
   applied: { bookingsRepaired: number; orphansDeleted: number; recordsForgotten: number; skipped: string[] };
 }
+
+/** Plans tried per repaired booking when the applier finds a chosen code or idNumber taken. */
+const REPAIR_ATTEMPTS = 3;
 
 /** Records read from Redis at once while reconciling. */
 const RECORD_BATCH = 250;
@@ -326,48 +329,63 @@ export function createReconciler(deps: ReconcilerDeps) {
   ): Promise<string> {
     const lease = await deps.leases.tryAcquire(`booking:${key}`, deps.leaseTtlMs);
     if (!lease) return 'an event of this booking is being applied; the next reconcile looks again';
+    // Renewed while the repair runs (FlexyKey may be slow or answer 429); the applier stops if it is lost.
+    const keepAlive = keepLeaseAlive(lease, deps.leaseTtlMs);
     try {
-      const record = await deps.bookings.get(key);
-      if (!record?.event) return 'no stored event to plan from';
-      const previous: StoredBooking = {
-        ...record,
-        entries: record.entries.map((entry) => correct(entry, corrections)),
-      };
-      previous.entries = previous.entries.filter((entry) => !isMissing(entry, corrections));
+      const read = await deps.bookings.get(key);
+      if (!read?.event) return 'no stored event to plan from';
+      const event = read.event;
+      const resource = deps.resolveResource(event.resource);
       const unitIds = [
-        ...new Set([
-          ...(deps.resolveResource(record.event.resource)?.units ?? []).map((u) => u.unitId),
-          ...record.entries.map((e) => e.unitId),
-        ]),
+        ...new Set([...(resource?.units ?? []).map((u) => u.unitId), ...read.entries.map((e) => e.unitId)]),
       ];
-      const plan = planBooking({
-        event: record.event,
-        resource: deps.resolveResource(record.event.resource),
-        previous,
-        unitsInUse: await deps.units.usage(unitIds, key),
-        now,
-        randomInt: deps.randomInt,
-      });
-      if (plan.kind !== 'planned')
-        return `not planned: ${plan.kind === 'rejected' ? plan.reasons.join('; ') : plan.reason}`;
-      const event = record.event;
-      const result = await deps.applier.apply({
-        plan,
-        previous,
-        base: {
-          key,
-          source: record.source,
-          externalId: record.externalId,
-          resource: record.resource,
-          status: record.status,
-          ...(record.revision === undefined ? {} : { revision: record.revision }),
-          ...(record.lastEvent ? { lastEvent: record.lastEvent } : {}),
+      let record = read;
+      // What the applier found taken on a unit (a row we do not own holding the idNumber, a PIN another
+      // booking claimed meanwhile): planned around on the next attempt, as a booking event would be.
+      let taken: UnitsInUse = new Map();
+      for (let attempt = 1; ; attempt++) {
+        const previous = correctedPrevious(record, read, corrections);
+        const plan = planBooking({
           event,
-        },
-      });
-      await Promise.all(result.unitsToSync.map((unitId) => deps.requestSync(unitId, `reconcile: ${key}`)));
-      if (plan.desired) await deps.publishOutcome(result.record, 'applied');
-      return 'repaired';
+          resource,
+          previous,
+          unitsInUse: mergeUnitsInUse(await deps.units.usage(unitIds, key), taken),
+          now,
+          randomInt: deps.randomInt,
+        });
+        if (plan.kind !== 'planned')
+          return `not planned: ${plan.kind === 'rejected' ? plan.reasons.join('; ') : plan.reason}`;
+        let result: ApplyResult;
+        try {
+          result = await deps.applier.apply({
+            plan,
+            previous,
+            stillOwner: () => keepAlive.held(),
+            base: {
+              key,
+              source: record.source,
+              externalId: record.externalId,
+              resource: record.resource,
+              status: record.status,
+              ...(record.revision === undefined ? {} : { revision: record.revision }),
+              ...(record.lastEvent ? { lastEvent: record.lastEvent } : {}),
+              event,
+            },
+          });
+        } catch (error) {
+          const takenNow =
+            error instanceof ClaimsTakenError || error instanceof IdNumberTakenError
+              ? error.taken
+              : undefined;
+          if (!takenNow || attempt >= REPAIR_ATTEMPTS) throw error;
+          taken = mergeUnitsInUse(taken, takenNow);
+          record = (await deps.bookings.get(key)) ?? record;
+          continue;
+        }
+        await Promise.all(result.unitsToSync.map((unitId) => deps.requestSync(unitId, `reconcile: ${key}`)));
+        if (plan.desired) await deps.publishOutcome(result.record, 'applied');
+        return 'repaired';
+      }
     } catch (error) {
       // One booking that cannot be repaired now (FlexyKey trouble, an idNumber taken) never stops the rest.
       deps.logger.warn(
@@ -376,9 +394,29 @@ export function createReconciler(deps: ReconcilerDeps) {
       );
       return `not repaired: ${(error as Error).message}`;
     } finally {
+      keepAlive.stop();
       await lease.release().catch(() => {});
     }
   }
+}
+
+/**
+ * The booking's record as the planner's `previous`, with the reconcile's findings applied to the
+ * entries still as they were read when the unit was planned (a missing row is no longer "there", a
+ * hand-edited row holds its edited values). Entries a failed attempt already changed are taken as
+ * recorded: the applier wrote what it did.
+ */
+function correctedPrevious(
+  current: StoredBooking,
+  read: StoredBooking,
+  corrections: readonly BookingCorrection[],
+): StoredBooking {
+  const asRead = new Set(read.entries.map((entry) => JSON.stringify(entry)));
+  const entries = current.entries.flatMap((entry) => {
+    if (!asRead.has(JSON.stringify(entry))) return [entry];
+    return isMissing(entry, corrections) ? [] : [correct(entry, corrections)];
+  });
+  return { ...current, entries };
 }
 
 function isMissing(entry: StoredEntry, corrections: readonly BookingCorrection[]): boolean {

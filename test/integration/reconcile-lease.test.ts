@@ -1,0 +1,103 @@
+import { createFlexyKeyClient, type FlexyKeyClient } from '../../src/flexykey';
+import { createServices, type Services } from '../../src/worker';
+import { ENGINE_USER, type Engine, startEngine } from '../helpers/engine';
+import { waitFor } from '../helpers/wait-for';
+
+const ZONE = 'Europe/Stockholm';
+const LEASE_TTL_MS = 2_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("a reconcile repair holds the booking's lease for as long as it runs", () => {
+  let engine: Engine;
+  let services: Services;
+  let client: FlexyKeyClient;
+
+  beforeEach(async () => {
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      config: {
+        queues: { bookings: { concurrency: 4 }, unitSync: { concurrency: 8 }, lockDurationMs: LEASE_TTL_MS },
+      },
+    });
+    services = createServices({ config: engine.config, logger: engine.logger });
+    client = createFlexyKeyClient({ baseUrl: engine.sim.baseUrl, ...ENGINE_USER });
+  });
+  afterEach(async () => {
+    await client.close();
+    await services.close();
+    await engine.close();
+  });
+
+  /** One synced booking whose row is then deleted by hand (and pushed, when `push`). */
+  async function bookingDeletedByHand(push: boolean) {
+    await engine.enqueue([
+      {
+        source: 'pms',
+        externalId: 'SLOW-1',
+        resource: 'room',
+        start: '2027-04-01T15:00:00+02:00',
+        end: '2027-04-03T11:00:00+02:00',
+        status: 'confirmed',
+        guest: { name: 'Slow Repair' },
+      },
+    ]);
+    await engine.waitForState('pms/SLOW-1', 'synced');
+    const [row] = await client.unitIdEntries.listAll({ unitId: 7001 });
+    if (!row) throw new Error('no row');
+    await client.unitIdEntries.delete({ id: row.id, unitId: 7001 });
+    if (push) {
+      await client.unitSync.pushChanges({ unitId: 7001 });
+      await waitFor(() => engine.device(7001).length === 0, { description: 'the deletion pushed' });
+    }
+    return row;
+  }
+
+  it('a repair slower than the lease TTL keeps it renewed: no event of the booking can start meanwhile', async () => {
+    const row = await bookingDeletedByHand(true);
+    // The reconcile re-creates the row, and that create answers only after 2.5 TTLs.
+    engine.sim.simulator.setFaults([
+      { match: 'POST /v1/UnitIdEntries', latencyMs: LEASE_TTL_MS * 2.5, count: 1 },
+    ]);
+
+    const reconcile = services.reconciler.reconcile({ dryRun: false });
+    // Well past the TTL, twice: the lease would have expired by now had it not been renewed.
+    const takenMeanwhile: boolean[] = [];
+    for (const waitMs of [LEASE_TTL_MS * 1.5, LEASE_TTL_MS * 0.5]) {
+      await sleep(waitMs);
+      const intruder = await services.leases.tryAcquire('booking:pms/SLOW-1', LEASE_TTL_MS);
+      takenMeanwhile.push(intruder !== null);
+      await intruder?.release();
+    }
+    const report = await reconcile;
+    expect(takenMeanwhile).toEqual([false, false]);
+    expect(engine.sim.simulator.faults().map((fault) => fault.fired)).toEqual([1]);
+    expect(report.applied).toMatchObject({ bookingsRepaired: 1, skipped: [] });
+    // Released at the end: the next event of the booking can go.
+    const after = await services.leases.tryAcquire('booking:pms/SLOW-1', LEASE_TTL_MS);
+    expect(after).not.toBeNull();
+    await after?.release();
+    const rows = await client.unitIdEntries.listAll({ unitId: 7001 });
+    expect(rows.map((entry) => [entry.idNumber, entry.codeTag])).toEqual([[row.idNumber, row.codeTag]]);
+  }, 30_000);
+
+  it('a row deleted by hand but not pushed still holds its idNumber (409): the repair plans around it, the PIN stays', async () => {
+    const row = await bookingDeletedByHand(false);
+    const report = await services.reconciler.reconcile({ dryRun: false });
+    expect(report.applied).toMatchObject({ bookingsRepaired: 1, skipped: [] });
+    expect(engine.sim.simulator.callCount('POST /v1/UnitIdEntries')).toBe(3);
+    const live = (await client.unitIdEntries.listAll({ unitId: 7001 })).filter(
+      (entry) => entry.syncState !== 'PendingDelete',
+    );
+    expect(live).toHaveLength(1);
+    expect(live[0]?.idNumber).not.toBe(row.idNumber);
+    expect(live[0]?.codeTag).toBe(row.codeTag);
+    // Once synced, the unit holds exactly the new row.
+    await waitFor(
+      () => {
+        const device = engine.device(7001);
+        return device.length === 1 && device[0]?.idNumber === live[0]?.idNumber;
+      },
+      { description: 'the new row on the unit' },
+    );
+  });
+});
