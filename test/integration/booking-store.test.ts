@@ -43,6 +43,7 @@ describe('booking records in Redis', () => {
       key: record.key,
       validToIso: record.validToIso,
       entries: record.entries,
+      updatedIso: record.updatedIso,
     });
     expect(await store.get('pms/unknown')).toBeUndefined();
   });
