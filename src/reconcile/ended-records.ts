@@ -1,5 +1,4 @@
 import { parseIsoWhen, type ResolvedResource, type StoredBooking } from '../domain';
-
 import { computeWindow } from '../planner';
 
 /** What of a record the first, cheap test reads (it is read for every booking during a reconcile). */

@@ -171,10 +171,7 @@ export function createReconciler(deps: ReconcilerDeps) {
       }
       // Only a full reconcile forgets: one limited to some units is a targeted repair.
       if (!options.unitIds) {
-        report.applied.recordsForgotten = await forgetEnded(
-          endedRecords,
-          now.toMillis() - deps.forgetEndedAfterMs,
-        );
+        report.applied.recordsForgotten = await forgetEnded(endedRecords, forgetCutoffMs);
       }
       deps.logger.info(
         { units: plans.length, ...report.applied, skipped: report.applied.skipped.length },
@@ -214,7 +211,10 @@ export function createReconciler(deps: ReconcilerDeps) {
     return { bookingsByUnit, endedCandidates };
   }
 
-  /** The candidates whose whole record passes {@link isForgettable} (few: read in full, in batches). */
+  /**
+   * The candidates whose whole record passes {@link isForgettable}, read in full in batches (few once
+   * reconciles run regularly: each run forgets what it finds).
+   */
   async function confirmEnded(candidates: readonly string[], cutoffMs: number): Promise<string[]> {
     const ended: string[] = [];
     for (let offset = 0; offset < candidates.length; offset += RECORD_BATCH) {
