@@ -19,6 +19,9 @@ export interface ReconcileScheduleOptions {
 const lastSlotKey = (prefix: string) => `${prefix}:reconcile:last-slot`;
 const electionKey = (prefix: string, slot: number) => `${prefix}:reconcile:slot:${slot}`;
 
+/** How late a slot may still be triggered (node-cron never runs one past the next slot). */
+const LATE_SLOT_TOLERANCE_MS = 10 * 60_000;
+
 /** Records that the run of `slot` finished, so a restart does not catch it up again. */
 export async function recordReconcileSlot(redis: Redis, prefix: string, slot: string): Promise<void> {
   const at = Date.parse(slot);
@@ -71,8 +74,22 @@ export async function startReconcileSchedule(
         logger.error({ err: (error as Error).message }, 'could not trigger reconcile'),
       );
     },
-    { timezone: options.timeZone, name: `${prefix}-reconcile`, noOverlap: true },
+    {
+      timezone: options.timeZone,
+      name: `${prefix}-reconcile`,
+      noOverlap: true,
+      // node-cron skips a slot whose timer fires more than this late (1 s by default): a process busy
+      // for a moment at the slot would skip the hour's reconcile. A late slot runs (never past the next).
+      missedExecutionTolerance: LATE_SLOT_TOLERANCE_MS,
+    },
   );
+  // Said in our own log (node-cron would print to the console instead).
+  task.on('execution:missed', (context) => {
+    logger.warn(
+      { slot: context.date.toISOString() },
+      'reconcile slot missed: this process was too busy to trigger it in time (another may have)',
+    );
+  });
 
   const missed = previousSlot(task, Date.now(), options.catchUpWindowMs ?? 8 * 24 * 3_600_000);
   if (missed) {

@@ -57,11 +57,12 @@ describe('control', () => {
   });
 
   it('a pulse switches the output on, and off again after the (scaled) seconds', async () => {
-    // "2" seconds × pulseTimeScale 0.05 = 100 ms.
-    await c.client.control.send({ unitId: UNIT, outputNumber: 'F2', outputAction: '2' });
+    // "20" seconds × pulseTimeScale 0.05 = 1 s: the read right after still falls inside the pulse,
+    // however busy the machine.
+    await c.client.control.send({ unitId: UNIT, outputNumber: 'F2', outputAction: '20' });
     expect(output(await c.client.control.get({ unitId: UNIT }), 'F2')).toBe('ON');
     await waitFor(async () => output(await c.client.control.get({ unitId: UNIT }), 'F2') === 'OFF', {
-      timeoutMs: 3_000,
+      timeoutMs: 5_000,
       description: 'pulse to end',
     });
     const logs = await c.client.logs.list({ unitId: UNIT });

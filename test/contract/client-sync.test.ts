@@ -114,6 +114,8 @@ describe('a full sync with progress', () => {
 
   it('a second push while one is InProgress answers AlreadyRunning and changes nothing', async () => {
     await createEntries(c.client, UNIT, 4);
+    // A sync of about a second, so the second push surely arrives while it runs.
+    c.sim.simulator.updateUnit(UNIT, { packetLatencyMs: 250 });
     await c.client.unitSync.pushChanges({ unitId: UNIT });
     const second = await c.client.unitSync.pushChanges({ unitId: UNIT });
     expect(second.status).toBe('AlreadyRunning');
@@ -182,8 +184,10 @@ describe('changes made while a sync runs', () => {
 });
 
 describe('the status cache guard', () => {
+  // Long next to the few requests each test makes inside it, so a busy machine cannot outlast it.
+  const GUARD_MS = 1_000;
   beforeEach(async () => {
-    c = await startContract({ simulator: { statusCacheGuardMs: 300 }, unitLatencyMs: 5 });
+    c = await startContract({ simulator: { statusCacheGuardMs: GUARD_MS }, unitLatencyMs: 5 });
   });
 
   it('right after a new push, Status still shows the previous finished sync; startedIso tells them apart', async () => {
@@ -208,7 +212,9 @@ describe('the status cache guard', () => {
   });
 
   it('within the guard, Status repeats its snapshot even after the sync has completed; after it, a fresh one', async () => {
-    c.sim.simulator.updateUnit(UNIT, { packetLatencyMs: 60 });
+    // The first read must come before the packet (a busy machine has 400 ms), the second, after it,
+    // while the guard still holds (600 ms more).
+    c.sim.simulator.updateUnit(UNIT, { packetLatencyMs: 400 });
     await createEntries(c.client, UNIT, 1);
     const pushedAtMs = Date.now();
     await c.client.unitSync.pushChanges({ unitId: UNIT });
@@ -217,12 +223,12 @@ describe('the status cache guard', () => {
     expect(a).toMatchObject({ state: 'InProgress', packetsSent: 0 });
     await waitFor(() => c.unit(UNIT).sync.status.state === 'Completed', { intervalMs: 5 });
     const b = await c.client.unitSync.status({ unitId: UNIT });
-    // Only meaningful while the 300 ms guard still holds.
-    expect(Date.now() - readAtMs).toBeLessThan(300);
+    // Only meaningful while the guard still holds.
+    expect(Date.now() - readAtMs).toBeLessThan(GUARD_MS);
     expect(b).toEqual(a);
     const { final } = await pollStatus(c.client, UNIT, 'Completed', pushedAtMs);
     expect(final.startedIso).toBe(a.startedIso);
-    expect(Date.now() - readAtMs).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - readAtMs).toBeGreaterThanOrEqual(GUARD_MS);
   });
 });
 

@@ -144,6 +144,8 @@ describe('a full sync', () => {
 
   it('device memory grows packet by packet while server rows settle', async () => {
     await createRows(4);
+    // A packet interval the polls below cannot miss, however busy the machine.
+    await sim.admin('PATCH', `units/${UNIT}`, { packetLatencyMs: 300 });
     await push();
     const view = await waitFor(
       async () => {
@@ -161,6 +163,8 @@ describe('a full sync', () => {
 
   it('a PushChanges while InProgress → AlreadyRunning and counts an overlap violation', async () => {
     await createRows(4);
+    // A sync of about a second, so the second push surely arrives while it runs.
+    await sim.admin('PATCH', `units/${UNIT}`, { packetLatencyMs: 500 });
     await push();
     const second = await push();
     expect(second).toMatchObject({ unitId: UNIT, status: 'AlreadyRunning' });
@@ -226,7 +230,8 @@ describe('edits during a sync', () => {
 
 describe('status cache guard', () => {
   it('a poll right after PushChanges still shows the previous sync finished; later the new one', async () => {
-    await start({ statusCacheGuardMs: 400 }, 5);
+    // A guard long next to the few requests made inside it, so a busy machine cannot outlast it.
+    await start({ statusCacheGuardMs: 1_000 }, 5);
     await createRows(1, '+4670400');
     await push();
     await waitFor(async () => (await status()).state === 'Completed', { timeoutMs: 5_000 });
@@ -249,7 +254,8 @@ describe('status cache guard', () => {
   });
 
   it('with the guard at 0 every poll is fresh', async () => {
-    await start({ statusCacheGuardMs: 0 }, 200);
+    // A packet slow enough that the poll right after the push surely finds the sync still running.
+    await start({ statusCacheGuardMs: 0 }, 2_000);
     const before = await status();
     await createRows(1);
     await push();
@@ -260,7 +266,8 @@ describe('status cache guard', () => {
 });
 
 describe('offline unit, timeout and Abort', () => {
-  beforeEach(() => start({ syncTimeoutMs: 250 }, 10));
+  // Long next to the one or two requests the tests make right after a push, before it may expire.
+  beforeEach(() => start({ syncTimeoutMs: 1_000 }, 10));
 
   it('offline → TimedOut → AlreadyRunning until Abort → online → the sync succeeds', async () => {
     await sim.admin('PATCH', `units/${UNIT}`, { online: false });
@@ -307,8 +314,8 @@ describe('offline unit, timeout and Abort', () => {
   });
 
   it('the timeout counts from the last progress, so a long but moving sync does not time out', async () => {
-    await sim.admin('PATCH', `units/${UNIT}`, { packetLatencyMs: 100 });
-    await createRows(10); // 5 packets × 100 ms > 250 ms timeout
+    await sim.admin('PATCH', `units/${UNIT}`, { packetLatencyMs: 400 });
+    await createRows(10); // 5 packets × 400 ms > 1 s timeout
     await push();
     await waitForLive('Completed');
     expect((await unitView()).sync.history[0].state).toBe('Completed');

@@ -251,8 +251,9 @@ async function openChain() {
 /** Syncs of 7001 and 7002, an abort on 7003 (offline). */
 async function syncChain() {
   await addRow(7001, 'OPS-ROW-1');
-  // Slow enough that the command sees the sync running before it ends.
-  engine.sim.simulator.updateUnit(7001, { packetLatencyMs: 400 });
+  // Slow enough that the command, polling every 50 ms, sees the sync running before it ends, however
+  // busy the machine (under the simulator's 1 s sync timeout of the engine).
+  engine.sim.simulator.updateUnit(7001, { packetLatencyMs: 900 });
   const synced = await runCli(['sync', '--unit', '7001', '--wait', '--interval', '50']).finally(() =>
     engine.sim.simulator.updateUnit(7001, { packetLatencyMs: 5 }),
   );

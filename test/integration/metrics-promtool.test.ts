@@ -292,7 +292,9 @@ describe('GET /metrics after real activity passes promtool check metrics', () =>
     const response = await request(`${url}${METRICS_PATH}`);
     const text = await response.body.text();
     expect(response.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Answered after the 100 ms collect deadline, not held by the reads that never finish; the bound
+    // leaves room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(sample(text, 'flexysync_queue_jobs', { queue: 'bookings', state: 'waiting' })).toBeUndefined();
     expect(sample(text, 'flexysync_units_unreachable')).toBeNaN();
     expect(sample(text, 'flexysync_units_known')).toBeNaN();

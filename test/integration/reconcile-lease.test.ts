@@ -54,22 +54,30 @@ describe("a reconcile repair holds the booking's lease for as long as it runs", 
 
   it('a repair slower than the lease TTL keeps it renewed: no event of the booking can start meanwhile', async () => {
     const row = await bookingDeletedByHand(true);
-    // The reconcile re-creates the row, and that create answers only after 2.5 TTLs.
+    // The reconcile re-creates the row, and that create answers only after 3.5 TTLs.
     engine.sim.simulator.setFaults([
-      { match: 'POST /v1/UnitIdEntries', latencyMs: LEASE_TTL_MS * 2.5, count: 1 },
+      { match: 'POST /v1/UnitIdEntries', latencyMs: LEASE_TTL_MS * 3.5, count: 1 },
     ]);
 
     const reconcile = services.reconciler.reconcile({ dryRun: false });
-    // Well past the TTL, twice: the lease would have expired by now had it not been renewed.
-    const takenMeanwhile: boolean[] = [];
+    let finished = false;
+    void reconcile.finally(() => {
+      finished = true;
+    });
+    // Well past the TTL, twice, with the repair still running: the lease would have expired by now
+    // had it not been renewed.
+    const checks: { taken: boolean; finished: boolean }[] = [];
     for (const waitMs of [LEASE_TTL_MS * 1.5, LEASE_TTL_MS * 0.5]) {
       await sleep(waitMs);
       const intruder = await services.leases.tryAcquire('booking:pms/SLOW-1', LEASE_TTL_MS);
-      takenMeanwhile.push(intruder !== null);
+      checks.push({ taken: intruder !== null, finished });
       await intruder?.release();
     }
     const report = await reconcile;
-    expect(takenMeanwhile).toEqual([false, false]);
+    expect(checks).toEqual([
+      { taken: false, finished: false },
+      { taken: false, finished: false },
+    ]);
     expect(engine.sim.simulator.faults().map((fault) => fault.fired)).toEqual([1]);
     expect(report.applied).toMatchObject({ bookingsRepaired: 1, skipped: [] });
     // Released at the end: the next event of the booking can go.

@@ -399,7 +399,9 @@ describe('FlexyKey webhook receiver against the simulator', () => {
       const started = Date.now();
       const answer = await post(body, headers());
       expect(answer.status).toBe(503);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Answered after the 100 ms deadline, not held until the test times out; the bound leaves room
+      // for a busy machine.
+      expect(Date.now() - started).toBeLessThan(5_000);
     });
   });
 });

@@ -112,6 +112,9 @@ describe('flexysync worker process: shutdown and start-up', () => {
       seed: engineSeed(2, 5),
       resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
       startWorker: false,
+      // Packets seconds apart are normal for a slow unit: the engine's short simulated sync timeout
+      // (1 s) must not cut them off.
+      simulator: { syncTimeoutMs: 30_000 },
       sync: { deadlineMs: 10_000 },
       config: {
         queues: {
@@ -123,8 +126,10 @@ describe('flexysync worker process: shutdown and start-up', () => {
       },
     });
     const { sim } = engine;
-    // A slow unit (10 entries per packet) and slow creates, so both queues have work in flight.
-    sim.simulator.updateUnit(7001, { packetLatencyMs: 300 });
+    // A slow unit (10 entries per packet, 2 s each) and slow creates, so both queues have work in
+    // flight. A packet takes long enough that the sync seen running is still running when the worker,
+    // however busy the machine, gets to the signal.
+    sim.simulator.updateUnit(7001, { packetLatencyMs: 2_000 });
     sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 150 }]);
     const configFile = writeConfigFile(engine.configInput);
     const first = spawnInfoWorker(configFile, engine.env);
