@@ -28,8 +28,8 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 2_000);
 const PER_UNIT = Number(process.env.BENCH_PER_UNIT ?? 50);
 const FIRST_UNIT = 10_001;
 const GOALS = { planSeconds: 30, peakRssMiB: 300 };
-const FROM = '2027-03-01T14:00:00.000Z';
-const TO = '2027-03-04T10:00:00.000Z';
+const FROM = '2037-03-01T14:00:00.000Z';
+const TO = '2037-03-04T10:00:00.000Z';
 
 type SeedEntry = NonNullable<SimulatorSeed['idEntries']>[number];
 
@@ -69,7 +69,7 @@ function buildWorld() {
           action: 'R1',
           codeTag: pin,
           validFromIso: FROM,
-          validToIso: kind === 'drifted' ? '2027-03-05T10:00:00.000Z' : TO,
+          validToIso: kind === 'drifted' ? '2037-03-05T10:00:00.000Z' : TO,
         });
       }
       if (kind) drift[kind as keyof typeof drift]++;
@@ -88,8 +88,8 @@ function buildWorld() {
           source: 'bench',
           externalId,
           resource: `room-${u}`,
-          start: '2027-03-01T15:00:00+01:00',
-          end: '2027-03-04T11:00:00+01:00',
+          start: '2037-03-01T15:00:00+01:00',
+          end: '2037-03-04T11:00:00+01:00',
           status: 'confirmed',
           guest: { name: `Guest ${externalId}` },
         },
@@ -191,7 +191,7 @@ async function main() {
     };
     const config = parseConfig(configInput, env);
     const services = createServices({ config, logger: createLogger({ level: 'warn' }) });
-    const now = DateTime.fromISO('2027-01-01T00:00:00Z');
+    const now = DateTime.fromISO('2037-01-01T00:00:00Z');
     try {
       const before = await simulatorCalls(simulator.adminUrl);
       const dryRun = await runDryRunProcess(configInput, env, now.toISO() as string);

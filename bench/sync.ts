@@ -55,8 +55,8 @@ function makeEvents(): BenchEvent[] {
       source: 'bench',
       externalId: `B${i}`,
       resource: `room-${i % UNITS}`,
-      start: `2027-05-${String(day).padStart(2, '0')}T15:00:00+02:00`,
-      end: `2027-06-${String(day).padStart(2, '0')}T11:00:00+02:00`,
+      start: `2037-05-${String(day).padStart(2, '0')}T15:00:00+02:00`,
+      end: `2037-06-${String(day).padStart(2, '0')}T11:00:00+02:00`,
       status: 'confirmed',
       guest: { name: `Guest number ${i}`, phone: `+4670${String(1_000_000 + i).slice(-7)}` },
     };

@@ -59,7 +59,18 @@ export async function runUnitSync(
   for (let round = 0; round <= MAX_ALREADY_RUNNING; round++) {
     if (deps.stopping?.aborted) return { result: 'handed-back', pushes, detail: 'shutting down before push' };
     if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
-    const before = await flexykey.unitSync.status({ unitId });
+    let before = await flexykey.unitSync.status({ unitId });
+    // A sync already running (one a stopping process handed back, or someone else's): wait for it
+    // rather than push into it (the push would only answer AlreadyRunning). Bounded by our deadline;
+    // past it, the push below finds it still running and it is aborted.
+    const waitStarted = now();
+    while (before.state === 'InProgress' && now() - waitStarted < timing.deadlineMs) {
+      await sleep(pollEvery);
+      if (deps.stopping?.aborted)
+        return { result: 'handed-back', pushes, detail: 'shutting down while a sync ran' };
+      if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
+      before = await flexykey.unitSync.status({ unitId });
+    }
     const staleStartedIso = before.startedIso ?? null;
     const push = await flexykey.unitSync.pushChanges({ unitId });
     pushes++;

@@ -38,8 +38,8 @@ describe('applier: a process that lost the booking lease stops', () => {
       source: 'pms',
       externalId,
       resource: 'duo',
-      start: '2027-04-01T15:00:00+02:00',
-      end: '2027-04-03T11:00:00+02:00',
+      start: '2037-04-01T15:00:00+02:00',
+      end: '2037-04-03T11:00:00+02:00',
       status: 'confirmed',
       guest: { name: 'Lease Test' },
     });

@@ -17,8 +17,8 @@ describe('booking records in Redis', () => {
     resource: 'room',
     status: 'confirmed' as const,
     pin: '604719',
-    validFromIso: '2027-01-10T14:30:00+01:00',
-    validToIso: '2027-01-12T11:30:00+01:00',
+    validFromIso: '2037-01-10T14:30:00+01:00',
+    validToIso: '2037-01-12T11:30:00+01:00',
     entries: [
       {
         unitId: 7001,
@@ -28,8 +28,8 @@ describe('booking records in Redis', () => {
         name: 'Ada',
         description: 'fs:B-1',
         codeTag: '604719',
-        validFromIso: '2027-01-10T14:30:00+01:00',
-        validToIso: '2027-01-12T11:30:00+01:00',
+        validFromIso: '2037-01-10T14:30:00+01:00',
+        validToIso: '2037-01-12T11:30:00+01:00',
       },
     ],
     updatedIso: '2026-11-25T20:00:00.000Z',

@@ -1,9 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DateTime } from 'luxon';
 import { runCli } from '../helpers/cli';
 import { type Engine, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 import { writeConfigFile } from '../helpers/worker-processes';
+
+/** A stay two months ahead (whenever the test runs), as a feed lists it: plain dates. */
+const ARRIVAL = DateTime.now().setZone('Europe/Stockholm').plus({ months: 2 }).startOf('day');
+const DEPARTURE = ARRIVAL.plus({ days: 3 });
+const localIso = (day: DateTime, hour: number) =>
+  day.set({ hour }).toISO({ suppressMilliseconds: true, includeOffset: true });
 
 const CALENDAR = [
   'BEGIN:VCALENDAR',
@@ -12,8 +19,8 @@ const CALENDAR = [
   'BEGIN:VEVENT',
   'UID:feed-booking-1@example.test',
   'DTSTAMP:20261120T120000Z',
-  'DTSTART;VALUE=DATE:20270701',
-  'DTEND;VALUE=DATE:20270704',
+  `DTSTART;VALUE=DATE:${ARRIVAL.toFormat('yyyyMMdd')}`,
+  `DTEND;VALUE=DATE:${DEPARTURE.toFormat('yyyyMMdd')}`,
   'SUMMARY:Reserved',
   'END:VEVENT',
   'END:VCALENDAR',
@@ -67,8 +74,8 @@ describe('the worker polls a calendar feed and its bookings reach the units', ()
     );
     expect(served).toBeGreaterThan(0);
     expect(events[0]).toMatchObject({
-      validFrom: '2027-07-01T15:00:00+02:00',
-      validTo: '2027-07-04T11:00:00+02:00',
+      validFrom: localIso(ARRIVAL, 15),
+      validTo: localIso(DEPARTURE, 11),
     });
     expect(engine.device(7001)).toHaveLength(1);
 

@@ -20,8 +20,8 @@ function event(externalId: string, overrides: Record<string, unknown> = {}): Rec
     source: 'pms',
     externalId,
     resource: 'flat-3b',
-    start: '2027-05-01T15:00:00+02:00',
-    end: '2027-05-03T11:00:00+02:00',
+    start: '2037-05-01T15:00:00+02:00',
+    end: '2037-05-03T11:00:00+02:00',
     status: 'confirmed',
     ...overrides,
   };
@@ -199,7 +199,7 @@ describe('HTTP intake: POST /v1/bookings', () => {
       const answer = await send([
         event('R-1', { start: 'tomorrow' }),
         event('R-2'),
-        { source: 'pms', externalId: 'R-3', resource: 'flat-3b', start: '2027-05-01', end: '2027-05-03' },
+        { source: 'pms', externalId: 'R-3', resource: 'flat-3b', start: '2037-05-01', end: '2037-05-03' },
       ]);
       expect(answer.status).toBe(400);
       const rejected = answer.json.rejected as { index: number; errors: string[] }[];

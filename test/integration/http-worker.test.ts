@@ -28,8 +28,8 @@ describe('the worker with its HTTP server enabled', () => {
         source: 'web',
         externalId: 'H-1',
         resource: 'room',
-        start: '2027-06-01',
-        end: '2027-06-03',
+        start: '2037-06-01',
+        end: '2037-06-03',
         status: 'confirmed',
       }),
     });

@@ -31,8 +31,8 @@ function booking(externalId: string, resource: string, overrides: Record<string,
     source: 'pms',
     externalId,
     resource,
-    start: '2027-05-01T15:00:00+02:00',
-    end: '2027-05-03T11:00:00+02:00',
+    start: '2037-05-01T15:00:00+02:00',
+    end: '2037-05-03T11:00:00+02:00',
     status: 'confirmed',
     ...overrides,
   };
@@ -154,13 +154,13 @@ describe('logs never carry a PIN, a password or credentials (full scenario, debu
     // A cancellation and a move.
     await enqueueBookings(producer, [
       booking('R-1', 'room-random', { revision: 2, status: 'cancelled' }),
-      booking('S-2', 'room-supplied', { revision: 2, pin: SUPPLIED.s2, end: '2027-05-06T11:00:00+02:00' }),
+      booking('S-2', 'room-supplied', { revision: 2, pin: SUPPLIED.s2, end: '2037-05-06T11:00:00+02:00' }),
     ]);
 
     await waitFor(
       async () =>
         (await latest('pms/R-1'))?.state === 'revoked' &&
-        (await latest('pms/S-2'))?.validTo === '2027-05-06T11:00:00+02:00' &&
+        (await latest('pms/S-2'))?.validTo === '2037-05-06T11:00:00+02:00' &&
         (await latest('pms/S-2'))?.state === 'synced' &&
         (await latest('pms/S-3'))?.state === 'failed' &&
         (await latest('pms/S-4'))?.state === 'failed' &&

@@ -48,8 +48,8 @@ function booking(externalId: string, resource: string) {
     source: 'pms',
     externalId,
     resource,
-    start: '2027-05-01T15:00:00+02:00',
-    end: '2027-05-03T11:00:00+02:00',
+    start: '2037-05-01T15:00:00+02:00',
+    end: '2037-05-03T11:00:00+02:00',
     status: 'confirmed',
     guest: { name: 'Ada Lovelace', phone: `+4670${externalId.replace(/\D/g, '').padStart(7, '1')}` },
   };

@@ -21,8 +21,8 @@ function events(count: number) {
     source: 'pms',
     externalId: `MP-${i}`,
     resource: `room-${(i * 7) % UNITS}`,
-    start: `2027-03-${String(1 + (i % 27)).padStart(2, '0')}T15:00:00+01:00`,
-    end: `2027-03-${String(2 + (i % 27)).padStart(2, '0')}T11:00:00+01:00`,
+    start: `2037-03-${String(1 + (i % 27)).padStart(2, '0')}T15:00:00+01:00`,
+    end: `2037-03-${String(2 + (i % 27)).padStart(2, '0')}T11:00:00+01:00`,
     status: 'confirmed',
     guest: { name: `Guest ${i}` },
   }));

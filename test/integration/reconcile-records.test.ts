@@ -7,8 +7,8 @@ import { createReconciler } from '../../src/reconcile';
 import { CorruptRecordError, createBookingStore } from '../../src/store';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
 
-const FROM = '2027-01-10T14:00:00.000Z';
-const TO = '2027-01-12T10:00:00.000Z';
+const FROM = '2037-01-10T14:00:00.000Z';
+const TO = '2037-01-12T10:00:00.000Z';
 
 const entry = (unitId: number, entryId: number, idNumber: string): StoredEntry => ({
   unitId,

@@ -65,10 +65,10 @@ describe('reconciliation: records against what the units hold', () => {
     services = createServices({ config: engine.config, logger: engine.logger });
     client = createFlexyKeyClient({ baseUrl: engine.sim.baseUrl, ...ENGINE_USER });
     await engine.enqueue([
-      booking('R-1', 'room', '2027-01-10T15:00:00+01:00', '2027-01-12T11:00:00+01:00'),
-      booking('R-2', 'room', '2027-02-10T15:00:00+01:00', '2027-02-12T11:00:00+01:00'),
-      booking('R-3', 'duo', '2027-01-20T15:00:00+01:00', '2027-01-22T11:00:00+01:00'),
-      booking('R-4', 'room', '2027-03-10T15:00:00+01:00', '2027-03-12T11:00:00+01:00'),
+      booking('R-1', 'room', '2037-01-10T15:00:00+01:00', '2037-01-12T11:00:00+01:00'),
+      booking('R-2', 'room', '2037-02-10T15:00:00+01:00', '2037-02-12T11:00:00+01:00'),
+      booking('R-3', 'duo', '2037-01-20T15:00:00+01:00', '2037-01-22T11:00:00+01:00'),
+      booking('R-4', 'room', '2037-03-10T15:00:00+01:00', '2037-03-12T11:00:00+01:00'),
     ]);
     for (const id of ['R-1', 'R-2', 'R-3', 'R-4']) await engine.waitForState(`pms/${id}`, 'synced');
   });
@@ -113,7 +113,7 @@ describe('reconciliation: records against what the units hold', () => {
       action: r2.action,
       codeTag: r2.codeTag ?? null,
       validFromIso: r2.validFromIso ?? null,
-      validToIso: '2027-12-31T23:00:00Z',
+      validToIso: '2037-12-31T23:00:00Z',
     });
     const orphan = await client.unitIdEntries.create({
       unitId: 7001,
@@ -125,13 +125,13 @@ describe('reconciliation: records against what the units hold', () => {
     });
     await syncUnit(client, engine, 7001);
 
-    // 4. Expired: as of 2027-01-12 13:00 (R-1 ended 11:00 + 60 min grace), R-1's entry must go.
-    const now = DateTime.fromISO('2027-01-12T13:00:00+01:00');
+    // 4. Expired: as of 2037-01-12 13:00 (R-1 ended 11:00 + 60 min grace), R-1's entry must go.
+    const now = DateTime.fromISO('2037-01-12T13:00:00+01:00');
     const plan = await services.reconciler.reconcile({ dryRun: true, now });
     const text = formatReconcileReport(plan);
     expect(text).toContain('+ create  pms/R-3');
     expect(text).toMatch(
-      /~ update {2}pms\/R-2 .*validToIso 2027-12-31T23:00:00Z → 2027-02-12T11:00:00\+01:00/,
+      /~ update {2}pms\/R-2 .*validToIso 2037-12-31T23:00:00Z → 2037-02-12T11:00:00\+01:00/,
     );
     expect(text).toMatch(/- delete {2}pms\/R-1 .*access ended/);
     expect(text).toContain(`- delete  entry ${orphan.id} (fs:lost-booking): orphaned`);
@@ -251,10 +251,10 @@ describe('reconciliation: records against what the units hold', () => {
     const worker = await startWorker({ config: engine.config, logger: engine.logger });
     try {
       await engine.enqueue([
-        booking('R-1', 'room', '2027-01-10T15:00:00+01:00', '2027-01-12T11:00:00+01:00'),
-        booking('R-2', 'room', '2027-02-10T15:00:00+01:00', '2027-02-12T11:00:00+01:00'),
-        booking('R-3', 'duo', '2027-01-20T15:00:00+01:00', '2027-01-22T11:00:00+01:00'),
-        booking('R-4', 'room', '2027-03-10T15:00:00+01:00', '2027-03-12T11:00:00+01:00'),
+        booking('R-1', 'room', '2037-01-10T15:00:00+01:00', '2037-01-12T11:00:00+01:00'),
+        booking('R-2', 'room', '2037-02-10T15:00:00+01:00', '2037-02-12T11:00:00+01:00'),
+        booking('R-3', 'duo', '2037-01-20T15:00:00+01:00', '2037-01-22T11:00:00+01:00'),
+        booking('R-4', 'room', '2037-03-10T15:00:00+01:00', '2037-03-12T11:00:00+01:00'),
       ]);
       for (const id of ['R-1', 'R-2', 'R-3', 'R-4']) {
         const synced = await engine.waitForState(`pms/${id}`, 'synced');

@@ -31,8 +31,8 @@ describe('the FlexyKey request budget is shared by every worker process', () => 
       source: 'pms',
       externalId: `BUD-${i}`,
       resource: `r${i % 4}`,
-      start: '2027-04-01T15:00:00+02:00',
-      end: '2027-04-03T11:00:00+02:00',
+      start: '2037-04-01T15:00:00+02:00',
+      end: '2037-04-03T11:00:00+02:00',
       status: 'confirmed',
     }));
     const started = Date.now();

@@ -24,8 +24,8 @@ describe('flexysync resync --unit: a replaced (empty) unit gets every entry agai
         source: 'pms',
         externalId: `RS-${i}`,
         resource: 'room',
-        start: '2027-05-01',
-        end: '2027-05-04',
+        start: '2037-05-01',
+        end: '2037-05-04',
         status: 'confirmed',
       })),
     );

@@ -23,8 +23,8 @@ const booking = (overrides: Record<string, unknown> = {}) => ({
   source: 'pms',
   externalId: 'B-100',
   resource: 'flat-1',
-  start: '2027-01-10T15:00:00+01:00',
-  end: '2027-01-12T11:00:00+01:00',
+  start: '2037-01-10T15:00:00+01:00',
+  end: '2037-01-12T11:00:00+01:00',
   status: 'confirmed',
   guest: { name: 'Ada Lovelace', phone: '+46 70 111 22 33' },
   ...overrides,
@@ -43,8 +43,8 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
     const { accepted } = await engine.enqueue([booking()]);
     expect(accepted).toHaveLength(1);
     const synced = await engine.waitForState('pms/B-100', 'synced');
-    expect(synced.validFrom).toBe('2027-01-10T14:30:00+01:00');
-    expect(synced.validTo).toBe('2027-01-12T11:30:00+01:00');
+    expect(synced.validFrom).toBe('2037-01-10T14:30:00+01:00');
+    expect(synced.validTo).toBe('2037-01-12T11:30:00+01:00');
     expect(synced.pin).toMatch(/^\d{6}$/);
     expect(synced.units).toEqual([{ unitId: 7001, state: 'synced' }]);
 
@@ -55,16 +55,16 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
       action: 'R1',
       codeTag: synced.pin,
     });
-    expect(Date.parse(device[0]?.validFromIso ?? '')).toBe(Date.parse('2027-01-10T14:30:00+01:00'));
-    expect(Date.parse(device[0]?.validToIso ?? '')).toBe(Date.parse('2027-01-12T11:30:00+01:00'));
+    expect(Date.parse(device[0]?.validFromIso ?? '')).toBe(Date.parse('2037-01-10T14:30:00+01:00'));
+    expect(Date.parse(device[0]?.validToIso ?? '')).toBe(Date.parse('2037-01-12T11:30:00+01:00'));
     // The door accepts the code inside the window and refuses it outside.
     const inside = engine.sim.simulator.simulateAccess(7001, {
       pin: synced.pin,
-      atIso: '2027-01-11T12:00:00Z',
+      atIso: '2037-01-11T12:00:00Z',
     });
     const outside = engine.sim.simulator.simulateAccess(7001, {
       pin: synced.pin,
-      atIso: '2027-01-13T12:00:00Z',
+      atIso: '2037-01-13T12:00:00Z',
     });
     expect(inside.granted).toBe(true);
     expect(outside.granted).toBe(false);
@@ -74,11 +74,11 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
     await engine.enqueue([booking({ revision: 1 })]);
     const first = await engine.waitForState('pms/B-100', 'synced');
     await engine.enqueue([
-      booking({ revision: 2, start: '2027-01-20T15:00:00+01:00', end: '2027-01-25T11:00:00+01:00' }),
+      booking({ revision: 2, start: '2037-01-20T15:00:00+01:00', end: '2037-01-25T11:00:00+01:00' }),
     ]);
     await waitFor(async () => {
       const entry = engine.device(7001)[0];
-      return entry && Date.parse(entry.validToIso ?? '') === Date.parse('2027-01-25T11:30:00+01:00');
+      return entry && Date.parse(entry.validToIso ?? '') === Date.parse('2037-01-25T11:30:00+01:00');
     });
     const moved = await engine.waitForState('pms/B-100', 'synced');
     expect(moved.pin).toBe(first.pin);
@@ -94,7 +94,7 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
     expect(revoked).not.toHaveProperty('pin');
     expect(engine.device(7001)).toEqual([]);
     expect(
-      engine.sim.simulator.simulateAccess(7001, { pin: synced.pin, atIso: '2027-01-11T12:00:00Z' }).granted,
+      engine.sim.simulator.simulateAccess(7001, { pin: synced.pin, atIso: '2037-01-11T12:00:00Z' }).granted,
     ).toBe(false);
   });
 
@@ -115,7 +115,7 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
   });
 
   it('an older revision than the applied one is skipped', async () => {
-    await engine.enqueue([booking({ revision: 5, end: '2027-01-14T11:00:00+01:00' })]);
+    await engine.enqueue([booking({ revision: 5, end: '2037-01-14T11:00:00+01:00' })]);
     await engine.waitForState('pms/B-100', 'synced');
     await engine.enqueue([booking({ revision: 4 })]);
     const jobs = await waitFor(async () => {
@@ -124,7 +124,7 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
     });
     expect(jobs.map((j) => j.returnvalue.outcome).sort()).toEqual(['applied', 'skipped']);
     expect(Date.parse(engine.device(7001)[0]?.validToIso ?? '')).toBe(
-      Date.parse('2027-01-14T11:30:00+01:00'),
+      Date.parse('2037-01-14T11:30:00+01:00'),
     );
   });
 
@@ -136,7 +136,7 @@ describe('sync engine: bookings queue → planner → applier → unit sync (rea
       booking({ externalId: 'bad-4', guest: { phone: '0701234' } }),
       booking({ externalId: 'bad-5', pin: 1234 }),
       booking({ externalId: 'bad-6', resource: 'no-such-flat' }),
-      booking({ externalId: 'bad-7', end: '2027-01-09T11:00:00+01:00' }),
+      booking({ externalId: 'bad-7', end: '2037-01-09T11:00:00+01:00' }),
     ];
     // Bypass the producer's validation: other services may enqueue anything.
     const queue = engine.worker?.bookingsQueue;

@@ -12,8 +12,8 @@ const booking = (externalId: string) => ({
   source: 'pms',
   externalId,
   resource: 'room',
-  start: '2027-03-01T15:00:00+01:00',
-  end: '2027-03-04T11:00:00+01:00',
+  start: '2037-03-01T15:00:00+01:00',
+  end: '2037-03-04T11:00:00+01:00',
   status: 'confirmed',
   guest: { name: `Guest ${externalId}` },
 });

@@ -26,8 +26,8 @@ function booking(externalId: string, resource: string, overrides: Record<string,
     source: 'pms',
     externalId,
     resource,
-    start: '2027-04-01T15:00:00+02:00',
-    end: '2027-04-03T11:00:00+02:00',
+    start: '2037-04-01T15:00:00+02:00',
+    end: '2037-04-03T11:00:00+02:00',
     status: 'confirmed',
     guest: { name: `Guest ${externalId}` },
     ...overrides,
@@ -393,7 +393,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
       await engine.enqueue([
         ...Array.from({ length: 10 }, (_, i) => booking(`G-${i}`, i % 2 ? 'b' : 'a')),
         // A move and a cancellation of bookings synced before the outage.
-        booking('F-0', 'a', { revision: 2, end: '2027-04-05T11:00:00+02:00' }),
+        booking('F-0', 'a', { revision: 2, end: '2037-04-05T11:00:00+02:00' }),
         booking('F-1', 'b', { revision: 2, status: 'cancelled' }),
       ]);
       // The outage lasts ~2 s, and the worker must have kept trying (and failing) meanwhile.
@@ -412,7 +412,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
           return (
             gs.every((state) => state === 'synced') &&
             latest.get('pms/F-1')?.state === 'revoked' &&
-            latest.get('pms/F-0')?.validTo === '2027-04-05T11:00:00+02:00' &&
+            latest.get('pms/F-0')?.validTo === '2037-04-05T11:00:00+02:00' &&
             latest.get('pms/F-0')?.state === 'synced'
           );
         },
@@ -424,7 +424,7 @@ describe('the worker survives its peers being briefly unreachable', () => {
       const moved = sim.simulator
         .unit(7001)
         .deviceMemory.entries.find((e) => e.codeTag === latestStates(before).get('pms/F-0')?.pin);
-      expect(Date.parse(moved?.validToIso ?? '')).toBe(Date.parse('2027-04-05T11:00:00+02:00'));
+      expect(Date.parse(moved?.validToIso ?? '')).toBe(Date.parse('2037-04-05T11:00:00+02:00'));
       // Transient trouble never turns an accepted event into a failed (dead-letter) job.
       expect(await engine.worker?.bookingsQueue.getFailedCount()).toBe(0);
     } finally {

@@ -81,6 +81,51 @@ describe('runUnitSync timing', () => {
     ]);
   });
 
+  it('waits for a sync already running (handed back by a stopping process) before pushing', async () => {
+    const unit = scriptedUnit([
+      { state: 'InProgress', startedIso: '2026-11-25T10:00:00Z', progressPercent: 50 },
+      { state: 'InProgress', startedIso: '2026-11-25T10:00:00Z', progressPercent: 90 },
+      { state: 'Completed', startedIso: '2026-11-25T10:00:00Z' },
+      // Polls after our own push.
+      { state: 'Completed', startedIso: '2026-11-25T10:00:05Z' },
+    ]);
+    expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'completed', pushes: 1 });
+    expect(unit.calls).toEqual(['status@0', 'status@2500', 'status@5000', 'push@5000', 'status@7100']);
+  });
+
+  it('waits for a running sync only until its deadline, then pushes (and the AlreadyRunning path aborts it)', async () => {
+    const unit = scriptedUnit(
+      [
+        ...Array.from({ length: 3 }, () => ({ state: 'InProgress' as const, startedIso: 'a' })),
+        { state: 'InProgress', startedIso: 'a' }, // settling after AlreadyRunning: still running…
+        { state: 'TimedOut', startedIso: 'a' }, // …then timed out, holding its packets: aborted
+        { state: 'Aborted', startedIso: 'a' }, // before the second push
+        { state: 'Completed', startedIso: 'b' },
+      ],
+      ['AlreadyRunning', 'Queued'],
+    );
+    const outcome = await runUnitSync(7, { ...TIMING, deadlineMs: 5_000 }, unit.deps);
+    expect(outcome).toEqual({ result: 'completed', pushes: 2 });
+    expect(unit.calls.filter((call) => call.startsWith('push') || call.startsWith('abort'))).toEqual([
+      'push@5000',
+      'abort@7500',
+      'push@7500',
+    ]);
+  });
+
+  it('a process stopping while it waits for a running sync hands the job back without pushing', async () => {
+    const stopping = new AbortController();
+    const unit = scriptedUnit([{ state: 'InProgress', startedIso: 'a' }]);
+    const sleep = unit.deps.sleep;
+    unit.deps.sleep = async (ms: number) => {
+      await sleep(ms);
+      stopping.abort();
+    };
+    const outcome = await runUnitSync(7, TIMING, { ...unit.deps, stopping: stopping.signal });
+    expect(outcome).toMatchObject({ result: 'handed-back', pushes: 0 });
+    expect(unit.calls).toEqual(['status@0']);
+  });
+
   it('reports NoChanges without polling', async () => {
     const unit = scriptedUnit([{ state: 'None' }], ['NoChanges']);
     expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'no-changes', pushes: 1 });
