@@ -59,18 +59,13 @@ export async function runUnitSync(
   for (let round = 0; round <= MAX_ALREADY_RUNNING; round++) {
     if (deps.stopping?.aborted) return { result: 'handed-back', pushes, detail: 'shutting down before push' };
     if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
-    let before = await flexykey.unitSync.status({ unitId });
-    // A sync already running (one a stopping process handed back, or someone else's): wait for it
-    // rather than push into it (the push would only answer AlreadyRunning). Bounded by our deadline;
+    // A sync already running (one a stopping process handed back, or someone else's) is waited for
+    // rather than pushed into (the push would only answer AlreadyRunning). Bounded by our deadline;
     // past it, the push below finds it still running and it is aborted.
-    const waitStarted = now();
-    while (before.state === 'InProgress' && now() - waitStarted < timing.deadlineMs) {
-      await sleep(pollEvery);
-      if (deps.stopping?.aborted)
-        return { result: 'handed-back', pushes, detail: 'shutting down while a sync ran' };
-      if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
-      before = await flexykey.unitSync.status({ unitId });
-    }
+    const before = await waitWhileRunning(unitId, pollEvery, timing.deadlineMs, deps);
+    if (before === 'stopping')
+      return { result: 'handed-back', pushes, detail: 'shutting down while a sync ran' };
+    if (before === 'lost-lease') return { result: 'lost-lease', pushes, detail: 'lease lost before push' };
     const staleStartedIso = before.startedIso ?? null;
     const push = await flexykey.unitSync.pushChanges({ unitId });
     pushes++;
@@ -124,8 +119,30 @@ export async function runUnitSync(
 }
 
 /**
+ * The unit's sync status once no sync is InProgress on it, or the last one seen at `deadlineMs`; or why
+ * waiting stopped (this process is stopping, or lost the unit's lease).
+ */
+async function waitWhileRunning(
+  unitId: number,
+  pollEvery: number,
+  deadlineMs: number,
+  deps: RunUnitSyncDeps,
+): Promise<SyncStatus | 'stopping' | 'lost-lease'> {
+  const started = deps.now();
+  let status = await deps.flexykey.unitSync.status({ unitId });
+  while (status.state === 'InProgress' && deps.now() - started < deadlineMs) {
+    await deps.sleep(pollEvery);
+    if (deps.stopping?.aborted) return 'stopping';
+    if (deps.stillOwner && !(await deps.stillOwner())) return 'lost-lease';
+    status = await deps.flexykey.unitSync.status({ unitId });
+  }
+  return status;
+}
+
+/**
  * A push answered AlreadyRunning: either a sync someone else started is in progress (wait for it), or a
- * failed/timed-out sync still holds its packets (Abort it, per the guide, before pushing again).
+ * failed/timed-out sync still holds its packets. Either way it is Aborted afterwards, per the guide,
+ * before pushing again (an Abort with nothing to abort is harmless).
  */
 async function settleRunningSync(
   unitId: number,
@@ -133,16 +150,10 @@ async function settleRunningSync(
   deadlineMs: number,
   deps: RunUnitSyncDeps,
 ) {
-  const started = deps.now();
-  for (;;) {
-    const status = await deps.flexykey.unitSync.status({ unitId });
-    if (status.state !== 'InProgress' || deps.now() - started >= deadlineMs) {
-      deps.logger.info({ unitId, state: status.state }, 'aborting a sync that blocks the push');
-      await deps.flexykey.unitSync.abort({ unitId });
-      return;
-    }
-    await deps.sleep(pollEvery);
-  }
+  const status = await waitWhileRunning(unitId, pollEvery, deadlineMs, deps);
+  if (typeof status === 'string') return;
+  deps.logger.info({ unitId, state: status.state }, 'aborting a sync that blocks the push');
+  await deps.flexykey.unitSync.abort({ unitId });
 }
 
 function describe(status: SyncStatus): string {
