@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { captureOutput } from './child-output';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
 
@@ -18,20 +19,17 @@ export function writeConfigFile(configInput: Record<string, unknown>): string {
   return file;
 }
 
-/** Starts `flexysync worker` as a real child process (through tsx). */
-export function spawnWorker(configFile: string, env: Record<string, string>): WorkerProcess {
-  let output = '';
+/** Starts `flexysync worker` as a real child process (through tsx), logging at `logLevel`. */
+export function spawnWorker(
+  configFile: string,
+  env: Record<string, string>,
+  { logLevel = 'warn' }: { logLevel?: string } = {},
+): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
-    env: { ...process.env, ...env, FLEXYSYNC_CONFIG: configFile, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, FLEXYSYNC_CONFIG: configFile, LOG_LEVEL: logLevel },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
+  return { child, output: captureOutput(child).all };
 }
 
 /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). Resolves with the exit code. */

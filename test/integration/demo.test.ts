@@ -14,6 +14,7 @@ import {
 } from '../../src/demo';
 import { bookingKey } from '../../src/domain';
 import { findFreePort } from '../../src/redis';
+import { captureOutput } from '../helpers/child-output';
 import { waitFor } from '../helpers/wait-for';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
@@ -35,17 +36,10 @@ function startDemo(args: string[], env: Record<string, string | undefined> = {})
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const captured = captureOutput(child);
   return {
-    output: () => stdout,
-    stderr: () => stderr,
+    output: captured.stdout,
+    stderr: captured.stderr,
     kill: (signal) => child.kill(signal),
     exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
   };

@@ -11,6 +11,7 @@ import { BOOKINGS_QUEUE, createBookingsQueue, enqueueBookings, UNIT_SYNC_QUEUE }
 import { silentLogger } from '../../src/logging';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis';
 import { type RunningWorker, startWorker } from '../../src/worker';
+import { captureOutput } from '../helpers/child-output';
 import { ENGINE_USER, type Engine, engineSeed, FAST_SYNC, startEngine } from '../helpers/engine';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator';
@@ -71,23 +72,6 @@ function exitOf(child: ChildProcess, timeoutMs: number): Promise<{ code: number 
   });
 }
 
-/** `flexysync worker` as a child process, logging at info so the test can read what it did when. */
-function spawnInfoWorker(configFile: string, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, FLEXYSYNC_CONFIG: configFile, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
-
 /** The worker's JSON log lines, in order. */
 function logLines(output: string): { level: number; msg: string; [key: string]: unknown }[] {
   return output
@@ -132,7 +116,7 @@ describe('flexysync worker process: shutdown and start-up', () => {
     sim.simulator.updateUnit(7001, { packetLatencyMs: 2_000 });
     sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 150 }]);
     const configFile = writeConfigFile(engine.configInput);
-    const first = spawnInfoWorker(configFile, engine.env);
+    const first = spawnWorker(configFile, engine.env, { logLevel: 'info' });
     workers.push(first);
 
     const { accepted } = await engine.enqueue(
@@ -207,7 +191,7 @@ describe('flexysync worker process: shutdown and start-up', () => {
     const { sim } = engine;
     sim.simulator.updateUnit(7001, { online: false });
     const configFile = writeConfigFile(engine.configInput);
-    const first = spawnInfoWorker(configFile, engine.env);
+    const first = spawnWorker(configFile, engine.env, { logLevel: 'info' });
     workers.push(first);
     await engine.enqueue([booking('OFF-1', 'room')]);
     await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
@@ -246,7 +230,7 @@ describe('flexysync worker process: shutdown and start-up', () => {
     // A slow FlexyKey: the booking job is still waiting for its create when the worker is asked to stop.
     sim.simulator.setFaults([{ match: 'POST /v1/UnitIdEntries', latencyMs: 6_000, count: 1 }]);
     const configFile = writeConfigFile(engine.configInput);
-    const first = spawnInfoWorker(configFile, engine.env);
+    const first = spawnWorker(configFile, engine.env, { logLevel: 'info' });
     workers.push(first);
     await engine.enqueue([booking('TWICE-1', 'room')]);
     await waitFor(() => sim.simulator.callCount('POST /v1/UnitIdEntries') === 1, {
@@ -276,19 +260,15 @@ describe('flexysync worker process: shutdown and start-up', () => {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
+      const output = captureOutput(child);
       return exitOf(child, timeoutMs)
         .catch((error: unknown) => {
           child.kill('SIGKILL');
-          throw new Error(`${(error as Error).message}: the worker hung instead of refusing\n${output}`);
+          throw new Error(
+            `${(error as Error).message}: the worker hung instead of refusing\n${output.all()}`,
+          );
         })
-        .then(({ code }) => ({ code, output }));
+        .then(({ code }) => ({ code, output: output.all() }));
     }
 
     const validConfig = {
