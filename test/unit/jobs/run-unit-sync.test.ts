@@ -126,6 +126,16 @@ describe('runUnitSync timing', () => {
     expect(unit.calls).toEqual(['status@0']);
   });
 
+  it('a process that loses the unit while it waits for a running sync stops without pushing', async () => {
+    const unit = scriptedUnit([{ state: 'InProgress', startedIso: 'a' }]);
+    let checks = 0;
+    // Still the owner when the run starts; the lease is gone by the first check while waiting.
+    const stillOwner = () => checks++ === 0;
+    const outcome = await runUnitSync(7, TIMING, { ...unit.deps, stillOwner });
+    expect(outcome).toMatchObject({ result: 'lost-lease', pushes: 0 });
+    expect(unit.calls).toEqual(['status@0']);
+  });
+
   it('reports NoChanges without polling', async () => {
     const unit = scriptedUnit([{ state: 'None' }], ['NoChanges']);
     expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'no-changes', pushes: 1 });
