@@ -9,3 +9,4 @@ export {
   LeaseLostError,
   OwnEntryFoundError,
 } from './applier';
+export { type PlanAroundTakenOptions, planAroundTaken, takenBy } from './plan-around-taken';

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DateTime } from 'luxon';
-import { type Applier, ClaimsTakenError, IdNumberTakenError, OwnEntryFoundError } from '../applier';
+import { type Applier, IdNumberTakenError, OwnEntryFoundError, planAroundTaken } from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import {
   type BookingEvent,
@@ -154,48 +154,48 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     await scanForeignEntries(unitIds);
 
     // Codes and idNumbers found taken while applying (claimed by another booking meanwhile, or held on
-    // the unit by an entry we do not own): planned around on the next attempt.
-    let taken: UnitsInUse = new Map();
-    for (let attempt = 0; ; attempt++) {
-      const plan = await planAgainstClaims(event, resource, previous, unitIds, key, taken);
-      if (plan.kind === 'skipped') {
-        logger.info({ reason: plan.reason }, 'skipped');
-        return { key, outcome: 'skipped', detail: plan.reason };
-      }
-      if (plan.kind === 'rejected') {
-        const reason = plan.reasons.join('; ');
-        logger.warn({ reasons: plan.reasons }, 'booking rejected');
-        await deps.publishOutcome(previous ?? { ...event, entries: [] }, 'failed', { reason });
-        throw new UnrecoverableError(reason);
-      }
-      try {
-        return await applyPlan(plan, previous, event, key, order, logger, stillOwner);
-      } catch (error) {
-        if (attempt >= PLAN_ATTEMPTS - 1) throw error;
-        if (error instanceof ClaimsTakenError) {
-          logger.info(
-            { units: [...error.taken.keys()] },
-            'a chosen code or idNumber is taken; planning again',
-          );
-          taken = mergeUnitsInUse(taken, error.taken);
-        } else if (error instanceof IdNumberTakenError) {
+    // the unit by an entry we do not own) are planned around on the next attempt.
+    return planAroundTaken({
+      attempts: PLAN_ATTEMPTS,
+      attempt: async (taken) => {
+        const plan = await planAgainstClaims(event, resource, previous, unitIds, key, taken);
+        if (plan.kind === 'skipped') {
+          logger.info({ reason: plan.reason }, 'skipped');
+          return { key, outcome: 'skipped', detail: plan.reason };
+        }
+        if (plan.kind === 'rejected') {
+          const reason = plan.reasons.join('; ');
+          logger.warn({ reasons: plan.reasons }, 'booking rejected');
+          await deps.publishOutcome(previous ?? { ...event, entries: [] }, 'failed', { reason });
+          throw new UnrecoverableError(reason);
+        }
+        return applyPlan(plan, previous, event, key, order, logger, stillOwner);
+      },
+      onTaken: async (error) => {
+        if (error instanceof IdNumberTakenError) {
           logger.info(
             { unitId: error.unitId },
             'idNumber taken on the unit by another entry; planning around it',
           );
-          taken = mergeUnitsInUse(taken, error.taken);
-          previous = await deps.bookings.get(key);
-        } else if (error instanceof OwnEntryFoundError) {
-          logger.warn(
-            { unitId: error.unitId, entryId: error.row.id },
-            'record lost; adopting the entry the unit holds',
-          );
-          previous = recoveredRecord(await deps.bookings.get(key), error, event, key);
         } else {
-          throw error;
+          logger.info(
+            { units: [...error.taken.keys()] },
+            'a chosen code or idNumber is taken; planning again',
+          );
         }
-      }
-    }
+        // A claim refused writes nothing; an idNumber found taken may follow writes of this attempt.
+        previous = await deps.bookings.get(key);
+      },
+      recover: async (error) => {
+        if (!(error instanceof OwnEntryFoundError)) return false;
+        logger.warn(
+          { unitId: error.unitId, entryId: error.row.id },
+          'record lost; adopting the entry the unit holds',
+        );
+        previous = recoveredRecord(await deps.bookings.get(key), error, event, key);
+        return true;
+      },
+    });
   }
 
   /**

@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
-import { type Applier, type ApplyResult, ClaimsTakenError, IdNumberTakenError } from '../applier';
+import { type Applier, planAroundTaken } from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import type { ResolvedResource, StoredBooking, StoredEntry } from '../domain';
 import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
 import type { PublishOutcome } from '../jobs';
 import type { Logger } from '../logging';
-import { mergeUnitsInUse, planBooking, type RandomInt, type UnitsInUse } from '../planner';
+import { mergeUnitsInUse, planBooking, type RandomInt } from '../planner';
 import {
   type BookingStore,
   CorruptRecordError,
@@ -340,24 +340,23 @@ export function createReconciler(deps: ReconcilerDeps) {
         ...new Set([...(resource?.units ?? []).map((u) => u.unitId), ...read.entries.map((e) => e.unitId)]),
       ];
       let record = read;
-      // What the applier found taken on a unit (a row we do not own holding the idNumber, a PIN another
-      // booking claimed meanwhile): planned around on the next attempt, as a booking event would be.
-      let taken: UnitsInUse = new Map();
-      for (let attempt = 1; ; attempt++) {
-        const previous = correctedPrevious(record, read, corrections);
-        const plan = planBooking({
-          event,
-          resource,
-          previous,
-          unitsInUse: mergeUnitsInUse(await deps.units.usage(unitIds, key), taken),
-          now,
-          randomInt: deps.randomInt,
-        });
-        if (plan.kind !== 'planned')
-          return `not planned: ${plan.kind === 'rejected' ? plan.reasons.join('; ') : plan.reason}`;
-        let result: ApplyResult;
-        try {
-          result = await deps.applier.apply({
+      // What the applier finds taken on a unit (a row we do not own holding the idNumber, a PIN another
+      // booking claimed meanwhile) is planned around on the next attempt, as for a booking event.
+      return await planAroundTaken({
+        attempts: REPAIR_ATTEMPTS,
+        attempt: async (taken) => {
+          const previous = correctedPrevious(record, read, corrections);
+          const plan = planBooking({
+            event,
+            resource,
+            previous,
+            unitsInUse: mergeUnitsInUse(await deps.units.usage(unitIds, key), taken),
+            now,
+            randomInt: deps.randomInt,
+          });
+          if (plan.kind !== 'planned')
+            return `not planned: ${plan.kind === 'rejected' ? plan.reasons.join('; ') : plan.reason}`;
+          const result = await deps.applier.apply({
             plan,
             previous,
             stillOwner: () => keepAlive.held(),
@@ -372,20 +371,16 @@ export function createReconciler(deps: ReconcilerDeps) {
               event,
             },
           });
-        } catch (error) {
-          const takenNow =
-            error instanceof ClaimsTakenError || error instanceof IdNumberTakenError
-              ? error.taken
-              : undefined;
-          if (!takenNow || attempt >= REPAIR_ATTEMPTS) throw error;
-          taken = mergeUnitsInUse(taken, takenNow);
+          await Promise.all(
+            result.unitsToSync.map((unitId) => deps.requestSync(unitId, `reconcile: ${key}`)),
+          );
+          if (plan.desired) await deps.publishOutcome(result.record, 'applied');
+          return 'repaired';
+        },
+        onTaken: async () => {
           record = (await deps.bookings.get(key)) ?? record;
-          continue;
-        }
-        await Promise.all(result.unitsToSync.map((unitId) => deps.requestSync(unitId, `reconcile: ${key}`)));
-        if (plan.desired) await deps.publishOutcome(result.record, 'applied');
-        return 'repaired';
-      }
+        },
+      });
     } catch (error) {
       // One booking that cannot be repaired now (FlexyKey trouble, an idNumber taken) never stops the rest.
       deps.logger.warn(

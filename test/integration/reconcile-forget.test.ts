@@ -136,6 +136,20 @@ describe('reconciliation forgets the records of long-ended bookings (retention 3
     expect(await services.bookings.get('pms/OLD-1')).toBeUndefined();
   });
 
+  it('a record that turns unreadable between the check and the delete is kept for a person; the rest are forgotten', async () => {
+    const recordKey = storeKeys(engine.prefix).booking('pms/OLD-1');
+    // Right before each forget, after the records were read and judged: OLD-1 is overwritten by hand.
+    const awaitingUnitsOf = services.units.awaitingUnitsOf;
+    services.units.awaitingUnitsOf = async (key) => {
+      if (key === 'pms/OLD-1') await engine.redis.set(recordKey, '{"edited by hand"');
+      return awaitingUnitsOf(key);
+    };
+    const report = await services.reconciler.reconcile({ dryRun: false, now: later() });
+    expect(report.applied.recordsForgotten).toBe(1);
+    expect(await engine.redis.get(recordKey)).toBe('{"edited by hand"');
+    expect(await recorded()).toEqual(['pms/AHEAD-1', 'pms/LIVE-1', 'pms/OLD-1']);
+  });
+
   it('a record written between the check and the delete is kept', async () => {
     // The store on the test's own connection, so a write made during the check reaches Redis first.
     const store = createBookingStore(engine.redis, engine.prefix);

@@ -1,4 +1,5 @@
 import { createFlexyKeyClient, type FlexyKeyClient } from '../../src/flexykey';
+import { storeKeys } from '../../src/store';
 import { createServices, type Services } from '../../src/worker';
 import { ENGINE_USER, type Engine, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
@@ -87,6 +88,38 @@ describe("a reconcile repair holds the booking's lease for as long as it runs", 
     const rows = await client.unitIdEntries.listAll({ unitId: 7001 });
     expect(rows.map((entry) => [entry.idNumber, entry.codeTag])).toEqual([[row.idNumber, row.codeTag]]);
   }, 30_000);
+
+  it('an idNumber claimed by another booking between planning and applying: the repair plans around it, the PIN stays', async () => {
+    const row = await bookingDeletedByHand(true);
+    // Another booking with the same phone claims the idNumber the moment after the repair read the
+    // unit's claims: the repair's own claim is refused (ClaimsTakenError) and it plans again.
+    const readUsage = services.units.usage;
+    let raced = false;
+    services.units.usage = async (unitIds, ownBookingKey) => {
+      const usage = await readUsage(unitIds, ownBookingKey);
+      if (!raced) {
+        raced = true;
+        await services.storeRedis.hset(
+          storeKeys(services.prefix).unitClaims(7001),
+          `id:${row.idNumber}`,
+          'pms/OTHER-1',
+        );
+      }
+      return usage;
+    };
+
+    const report = await services.reconciler.reconcile({ dryRun: false });
+    expect(raced).toBe(true);
+    expect(report.applied).toMatchObject({ bookingsRepaired: 1, skipped: [] });
+    const rows = await client.unitIdEntries.listAll({ unitId: 7001 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.idNumber).not.toBe(row.idNumber);
+    expect(rows[0]?.codeTag).toBe(row.codeTag);
+    // The other booking's claim is left as it is.
+    expect(
+      await services.storeRedis.hget(storeKeys(services.prefix).unitClaims(7001), `id:${row.idNumber}`),
+    ).toBe('pms/OTHER-1');
+  });
 
   it('a row deleted by hand but not pushed still holds its idNumber (409): the repair plans around it, the PIN stays', async () => {
     const row = await bookingDeletedByHand(false);
