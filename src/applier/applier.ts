@@ -205,24 +205,24 @@ export function createApplier(deps: ApplierDeps) {
           unitsToSync.add(op.unitId);
         }
       }
-      // The codes and idNumbers the plan chose become this booking's before anything is written: if
-      // another owner holds one (a race, or a hand-made entry), nothing happens and the caller re-plans.
+      // The write-ahead, in one atomic step: the codes and idNumbers the plan chose become this
+      // booking's, the record (PIN and window) is saved and the units are marked. If another owner holds
+      // any of them (a race, or a hand-made entry), nothing is written and the caller re-plans.
       ensureOwner();
-      const taken = await units.claimIfFree(
-        record.key,
-        new Map(
+      record.applying = plan.operations.length > 0;
+      record.updatedIso = deps.now().toISOString();
+      const taken = await bookings.putClaiming(record, {
+        indexed,
+        claims: new Map(
           (desired?.entries ?? []).map((entry) => [
             entry.unitId,
             { code: entry.codeTag, idNumber: entry.idNumber },
           ]),
         ),
-      );
+        awaitingUnits: [...unitsToSync],
+      });
       if (taken.size > 0) throw new ClaimsTakenError(taken);
-      record.applying = plan.operations.length > 0;
-      await Promise.all([
-        save(),
-        ...[...unitsToSync].map((unitId) => units.markAwaiting(unitId, record.key)),
-      ]);
+      indexed = true;
 
       const findOwnRow = async (unitId: number, idNumber: string): Promise<UnitIdEntry | undefined> => {
         count('GET /UnitIdEntries');

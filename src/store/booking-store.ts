@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { luaScript, runScript } from '../coordination';
 import { type StoredBooking, storedBookingSchema } from '../domain';
+import type { UnitsInUse } from '../planner';
 import { storeKeys } from './keys';
+import { type EntryClaim, writeAhead } from './write-ahead';
 
 /**
  * Deletes a booking's record, its index entry and any pending announcement, only if the record still
@@ -132,6 +134,27 @@ export function createBookingStore(redis: Redis, prefix: string) {
       const writes: Promise<unknown>[] = [redis.set(keys.booking(record.key), JSON.stringify(record))];
       if (!indexed) writes.push(redis.sadd(keys.bookingsIndex, record.key));
       await Promise.all(writes);
+    },
+    /**
+     * The applier's write-ahead, atomic: claims each unit's code and idNumber for the booking and, only
+     * if none is held by another owner, writes the record and marks `awaitingUnits` as waiting for its
+     * change. Returns what is taken, per unit; an empty map means everything was written.
+     */
+    putClaiming(
+      record: StoredBooking,
+      options: {
+        indexed: boolean;
+        claims: ReadonlyMap<number, EntryClaim>;
+        awaitingUnits: readonly number[];
+      },
+    ): Promise<UnitsInUse> {
+      return writeAhead(redis, prefix, {
+        owner: record.key,
+        claims: options.claims,
+        recordText: JSON.stringify(record),
+        index: !options.indexed,
+        awaitingUnits: options.awaitingUnits,
+      });
     },
     async keys(): Promise<string[]> {
       return redis.smembers(keys.bookingsIndex);

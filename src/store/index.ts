@@ -7,8 +7,8 @@ export {
 export { FOREIGN_OWNER, type StoreKeys, storeKeys } from './keys';
 export {
   createUnitStore,
-  type EntryClaim,
   type UnitState,
   type UnitStore,
   unitStateSchema,
 } from './unit-store';
+export { type EntryClaim, type WriteAheadInput, writeAhead } from './write-ahead';

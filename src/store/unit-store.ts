@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { luaScript, runScript } from '../coordination';
 import type { UnitsInUse, UnitUsage } from '../planner';
 import { FOREIGN_OWNER, storeKeys } from './keys';
+import { claimFields, type EntryClaim, writeAhead } from './write-ahead';
 
 /**
  * Deletes hash fields only while they still hold the value the caller saw (compare-and-delete);
@@ -20,7 +21,7 @@ end
 return removed
 `);
 
-/** One round trip for the three writes that say "this unit waits for this booking's change". */
+/** One round trip for the three writes that say "this unit waits for this booking's change" (as in WRITE_AHEAD). */
 const MARK_AWAITING = luaScript(`
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
@@ -43,32 +44,6 @@ for i = 2, #ARGV, 2 do
   end
 end
 return cleared
-`);
-
-/**
- * Claims fields of several units' claims hashes for one owner, all or nothing: when any field is held
- * by another owner nothing is written and the taken fields come back as `<unit index>|<field>`.
- * KEYS: the claims hashes; ARGV: the owner, then per key a field count and that many fields.
- */
-const CLAIM_IF_FREE = luaScript(`
-local taken = {}
-local at = 2
-for k = 1, #KEYS do
-  local count = tonumber(ARGV[at])
-  for i = at + 1, at + count do
-    local owner = redis.call('HGET', KEYS[k], ARGV[i])
-    if owner and owner ~= ARGV[1] then taken[#taken + 1] = k .. '|' .. ARGV[i] end
-  end
-  at = at + count + 1
-end
-if #taken > 0 then return taken end
-at = 2
-for k = 1, #KEYS do
-  local count = tonumber(ARGV[at])
-  for i = at + 1, at + count do redis.call('HSET', KEYS[k], ARGV[i], ARGV[1]) end
-  at = at + count + 1
-end
-return taken
 `);
 
 /** Of the bookings whose awaiting sets are KEYS[2..], those no unit waits for that KEYS[1] still notes. */
@@ -105,18 +80,6 @@ export const unitStateSchema = z.object({
   progressPercent: z.coerce.number().optional(),
 });
 export type UnitState = z.output<typeof unitStateSchema>;
-
-export interface EntryClaim {
-  code?: string | undefined;
-  idNumber?: string | undefined;
-}
-
-function claimFields(claim: EntryClaim): string[] {
-  const fields: string[] = [];
-  if (claim.code) fields.push(`code:${claim.code}`);
-  if (claim.idNumber) fields.push(`id:${claim.idNumber}`);
-  return fields;
-}
 
 /**
  * Per-unit bookkeeping in Redis: which codes and idNumbers are taken (and by whom), which bookings
@@ -185,27 +148,8 @@ export function createUnitStore(redis: Redis, prefix: string) {
      * Two bookings choosing the same PIN for one unit at the same moment cannot both get it.
      */
     async claimIfFree(owner: string, claims: ReadonlyMap<number, EntryClaim>): Promise<UnitsInUse> {
-      const unitIds = [...claims.keys()];
-      const fieldsByUnit = unitIds.map((unitId) => claimFields(claims.get(unitId) ?? {}));
-      const taken = new Map<number, UnitUsage>();
-      if (fieldsByUnit.every((fields) => fields.length === 0)) return taken;
-      const result = (await runScript(
-        redis,
-        CLAIM_IF_FREE,
-        unitIds.map((unitId) => keys.unitClaims(unitId)),
-        [owner, ...fieldsByUnit.flatMap((fields) => [String(fields.length), ...fields])],
-      )) as string[];
-      for (const item of result) {
-        const separator = item.indexOf('|');
-        const unitId = unitIds[Number(item.slice(0, separator)) - 1] as number;
-        const field = item.slice(separator + 1);
-        const codes = new Set(taken.get(unitId)?.codes);
-        const idNumbers = new Set(taken.get(unitId)?.idNumbers);
-        if (field.startsWith('code:')) codes.add(field.slice(5));
-        else idNumbers.add(field.slice(3));
-        taken.set(unitId, { codes, idNumbers });
-      }
-      return taken;
+      const anything = [...claims.values()].some((claim) => claimFields(claim).length > 0);
+      return anything ? writeAhead(redis, prefix, { owner, claims }) : new Map();
     },
 
     /** Who holds an idNumber on a unit: a booking key, FOREIGN_OWNER, or null when nobody does. */

@@ -1,4 +1,4 @@
-import { CorruptRecordError, createBookingStore } from '../../src/store';
+import { CorruptRecordError, createBookingStore, createUnitStore } from '../../src/store';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
 
 describe('booking records in Redis', () => {
@@ -68,5 +68,49 @@ describe('booking records in Redis', () => {
     expect(read[1]?.[1]).toEqual(record);
     expect(read[2]?.[1]).toBeUndefined();
     expect([...(await store.getMany([]))]).toEqual([]);
+  });
+
+  it('the write-ahead claims, saves and marks in one step, or writes nothing when a claim is taken', async () => {
+    const units = createUnitStore(redis, prefix);
+    const wanted = {
+      ...record,
+      key: 'pms/W-1',
+      externalId: 'W-1',
+      applying: true,
+      entries: [],
+    };
+    // Another booking holds the code on 9002: nothing of W-1 is written, not even its claims on 9001.
+    expect((await units.claimIfFree('pms/OTHER', new Map([[9002, { code: '604719' }]]))).size).toBe(0);
+    const claims = new Map([
+      [9001, { code: '604719', idNumber: '+46701112233' }],
+      [9002, { code: '604719', idNumber: '+46701112233' }],
+    ]);
+    const taken = await store.putClaiming(wanted, { indexed: false, claims, awaitingUnits: [9001, 9002] });
+    expect([...taken]).toEqual([[9002, { codes: new Set(['604719']), idNumbers: new Set() }]]);
+    expect(await store.get('pms/W-1')).toBeUndefined();
+    expect(await store.keys()).not.toContain('pms/W-1');
+    expect(await units.awaitingUnitsOf('pms/W-1')).toEqual([]);
+    expect((await units.awaiting(9001)).size).toBe(0);
+    expect((await units.usage([9001], 'nobody')).get(9001)).toEqual({
+      codes: new Set(),
+      idNumbers: new Set(),
+    });
+
+    // Once the code is free on 9002: claims, record, index entry and marks, all of them.
+    await units.release(9002, 'pms/OTHER', { code: '604719' });
+    expect(
+      (await store.putClaiming(wanted, { indexed: false, claims, awaitingUnits: [9001, 9002] })).size,
+    ).toBe(0);
+    expect(await store.get('pms/W-1')).toEqual(wanted);
+    expect(await store.keys()).toContain('pms/W-1');
+    expect(await units.awaitingUnitsOf('pms/W-1')).toEqual([9001, 9002]);
+    expect([...(await units.awaiting(9002)).keys()]).toEqual(['pms/W-1']);
+    expect(await units.knownUnits()).toEqual(expect.arrayContaining([9001, 9002]));
+    expect((await units.usage([9001, 9002], 'nobody')).get(9002)).toEqual({
+      codes: new Set(['604719']),
+      idNumbers: new Set(['+46701112233']),
+    });
+    // Its own claims are no obstacle the next time (a retry of the same plan).
+    expect((await store.putClaiming(wanted, { indexed: true, claims, awaitingUnits: [] })).size).toBe(0);
   });
 });
