@@ -1,13 +1,21 @@
-import type { StoredBooking, StoredEntry } from '../domain';
+import type { StoredBooking, StoredEntry, StoredFlexyBooking } from '../domain';
 import {
   type CreateUnitIdEntryInput,
   type FlexyKeyClient,
   FlexyKeyConflictError,
+  FlexyKeyError,
   FlexyKeyNotFoundError,
   type UnitIdEntry,
 } from '../flexykey';
 import type { Logger } from '../logging';
-import type { DesiredEntry, DesiredFlexyBooking, Operation, PlannedPlan, UnitsInUse } from '../planner';
+import {
+  type DesiredEntry,
+  type DesiredFlexyBooking,
+  externalRef,
+  type Operation,
+  type PlannedPlan,
+  type UnitsInUse,
+} from '../planner';
 import type { BookingStore, UnitStore } from '../store';
 
 /**
@@ -124,6 +132,29 @@ function storedEntry(entry: DesiredEntry, entryId: number | string | undefined):
   };
 }
 
+/** The same recorded entry: one unit, one idNumber, and the same row id (or none yet). */
+function sameEntry(a: StoredEntry, b: StoredEntry): boolean {
+  return (
+    a.unitId === b.unitId && a.idNumber === b.idNumber && String(a.entryId ?? '') === String(b.entryId ?? '')
+  );
+}
+
+/** An answer that says the request was refused and changed nothing (a 4xx other than 408, 409, 429). */
+function isRefusal(error: FlexyKeyError): boolean {
+  const status = error.statusCode;
+  return status !== undefined && status >= 400 && status < 500 && ![408, 409, 429].includes(status);
+}
+
+/** The live row holding `idNumber` on the unit (not one pending deletion), whoever owns it. */
+async function liveRowHolding(
+  flexykey: FlexyKeyClient,
+  unitId: number,
+  idNumber: string,
+): Promise<UnitIdEntry | undefined> {
+  const page = await flexykey.unitIdEntries.list({ unitId, search: idNumber, limit: 100, offset: 0 });
+  return page.items.find((row) => row.idNumber === idNumber && row.syncState !== 'PendingDelete');
+}
+
 const SYNCED_ROW_FIELDS = ['idNumber', 'action', 'codeTag', 'validFromIso', 'validToIso'] as const;
 
 function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
@@ -175,17 +206,19 @@ export function createApplier(deps: ApplierDeps) {
       };
       let finishing = false;
       let indexed = previous !== undefined;
-      const save = async () => {
+      /** Saves the record; `done` (the last operation's call went through) ends `applying`. */
+      const save = async (done = finishing) => {
         ensureOwner();
         record.updatedIso = deps.now().toISOString();
-        if (finishing) record.applying = false;
+        if (done) record.applying = false;
         await bookings.put(record, { indexed });
         indexed = true;
       };
       const unitsToSync = new Set<number>();
-      const replaceEntry = (unitId: number, entry: StoredEntry | undefined) => {
-        record.entries = record.entries.filter((e) => e.unitId !== unitId);
-        if (entry) record.entries.push(entry);
+      /** Replaces the recorded entry `gone` (if any) by `entry` (if any); other entries of the unit stay. */
+      const replaceEntry = (gone: StoredEntry | undefined, entry: StoredEntry | undefined) => {
+        record.entries = record.entries.filter((e) => !gone || !sameEntry(e, gone));
+        if (entry) record.entries = [...record.entries.filter((e) => !sameEntry(e, entry)), entry];
         record.entries.sort((a, b) => a.unitId - b.unitId);
       };
 
@@ -208,6 +241,11 @@ export function createApplier(deps: ApplierDeps) {
       // The write-ahead, in one atomic step: the codes and idNumbers the plan chose become this
       // booking's, the record (PIN and window) is saved and the units are marked. If another owner holds
       // any of them (a race, or a hand-made entry), nothing is written and the caller re-plans.
+      // Entries about to be created are recorded first, without a row id: if the create's answer is
+      // lost, whatever event of the booking comes next knows the row may be there (and finds it).
+      for (const op of plan.operations) {
+        if (op.kind === 'entry.create') replaceEntry(undefined, storedEntry(op.entry, undefined));
+      }
       ensureOwner();
       record.applying = plan.operations.length > 0;
       record.updatedIso = deps.now().toISOString();
@@ -224,10 +262,19 @@ export function createApplier(deps: ApplierDeps) {
       if (taken.size > 0) throw new ClaimsTakenError(taken);
       indexed = true;
 
-      const findOwnRow = async (unitId: number, idNumber: string): Promise<UnitIdEntry | undefined> => {
+      const findRow = (unitId: number, idNumber: string): Promise<UnitIdEntry | undefined> => {
         count('GET /UnitIdEntries');
-        const page = await flexykey.unitIdEntries.list({ unitId, search: idNumber, limit: 100, offset: 0 });
-        return page.items.find((row) => row.idNumber === idNumber && row.syncState !== 'PendingDelete');
+        return liveRowHolding(flexykey, unitId, idNumber);
+      };
+      /** The row of a recorded entry whose id is unknown: only ever one with the entry's own description. */
+      const findOwnRow = async (entry: StoredEntry): Promise<UnitIdEntry | undefined> => {
+        const row = await findRow(entry.unitId, entry.idNumber);
+        return row?.description === entry.description ? row : undefined;
+      };
+
+      const forgetUnconfirmed = async (entry: DesiredEntry) => {
+        replaceEntry(storedEntry(entry, undefined), undefined);
+        await save(false);
       };
 
       const createEntry = async (entry: DesiredEntry): Promise<UnitIdEntry> => {
@@ -235,11 +282,18 @@ export function createApplier(deps: ApplierDeps) {
           count('POST /UnitIdEntries');
           return await flexykey.unitIdEntries.create(entryBody(entry));
         } catch (error) {
-          if (!(error instanceof FlexyKeyConflictError)) throw error;
-          const row = await findOwnRow(entry.unitId, entry.idNumber);
+          if (!(error instanceof FlexyKeyConflictError)) {
+            // Refused outright: no row was created, so the entry recorded ahead of the call goes.
+            if (error instanceof FlexyKeyError && isRefusal(error)) await forgetUnconfirmed(entry);
+            throw error;
+          }
+          const row = await findRow(entry.unitId, entry.idNumber);
           if (!row || row.description !== entry.description) {
             // Claimed for this booking a moment ago, but a row we do not own holds it on the unit.
-            await units.release(entry.unitId, record.key, { idNumber: entry.idNumber });
+            await Promise.all([
+              units.release(entry.unitId, record.key, { idNumber: entry.idNumber }),
+              forgetUnconfirmed(entry),
+            ]);
             throw new IdNumberTakenError(entry.unitId, entry.idNumber);
           }
           if (
@@ -275,7 +329,7 @@ export function createApplier(deps: ApplierDeps) {
         ensureOwner();
         switch (op.kind) {
           case 'entry.delete': {
-            const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
+            const entryId = op.entryId ?? (await findOwnRow(op.previous))?.id;
             if (entryId !== undefined) {
               try {
                 count('DELETE /UnitIdEntries/{id}');
@@ -284,18 +338,20 @@ export function createApplier(deps: ApplierDeps) {
                 if (!(error instanceof FlexyKeyNotFoundError)) throw error;
               }
             }
-            replaceEntry(op.unitId, undefined);
+            replaceEntry(op.previous, undefined);
+            // What the entry wanted on this unit (if any) keeps using stays claimed.
+            const kept = desired?.entries.find((entry) => entry.unitId === op.unitId);
             await Promise.all([
               save(),
               units.release(op.unitId, record.key, {
-                code: op.previous.codeTag,
-                idNumber: op.previous.idNumber,
+                code: op.previous.codeTag !== kept?.codeTag ? op.previous.codeTag : undefined,
+                idNumber: op.previous.idNumber !== kept?.idNumber ? op.previous.idNumber : undefined,
               }),
             ]);
             return;
           }
           case 'entry.update': {
-            const entryId = op.entryId ?? (await findOwnRow(op.unitId, op.previous.idNumber))?.id;
+            const entryId = op.entryId ?? (await findOwnRow(op.previous))?.id;
             let row: UnitIdEntry;
             if (entryId === undefined) {
               row = await createEntry(op.entry);
@@ -313,7 +369,7 @@ export function createApplier(deps: ApplierDeps) {
                 row = await createEntry(op.entry);
               }
             }
-            replaceEntry(op.unitId, storedEntry(op.entry, row.id));
+            replaceEntry(op.previous, storedEntry(op.entry, row.id));
             await save();
             const released = {
               code: op.previous.codeTag !== op.entry.codeTag ? op.previous.codeTag : undefined,
@@ -325,15 +381,17 @@ export function createApplier(deps: ApplierDeps) {
           }
           case 'entry.create': {
             const row = await createEntry(op.entry);
-            replaceEntry(op.unitId, storedEntry(op.entry, row.id));
+            replaceEntry(storedEntry(op.entry, undefined), storedEntry(op.entry, row.id));
             await save();
             return;
           }
           case 'flexyBooking.delete': {
-            if (op.bookingId !== undefined) {
+            const bookingIds =
+              op.bookingId !== undefined ? [op.bookingId] : await findOwnFlexyBookings(op.previous);
+            for (const bookingId of bookingIds) {
               try {
                 count('DELETE /Bookings/{bookingId}');
-                await flexykey.bookings.delete({ bookingId: op.bookingId });
+                await flexykey.bookings.delete({ bookingId });
               } catch (error) {
                 if (!(error instanceof FlexyKeyNotFoundError)) throw error;
               }
@@ -343,6 +401,22 @@ export function createApplier(deps: ApplierDeps) {
             return;
           }
           case 'flexyBooking.create': {
+            // Recorded first, without its id, so a lost answer leaves a trace the next event can follow.
+            const unconfirmed = {
+              bookingObjectId: op.booking.bookingObjectId,
+              startIso: op.booking.startIso,
+              endIso: op.booking.endIso,
+            };
+            const recorded = record.flexyBooking;
+            if (
+              recorded?.bookingId !== undefined ||
+              recorded?.bookingObjectId !== unconfirmed.bookingObjectId ||
+              recorded.startIso !== unconfirmed.startIso ||
+              recorded.endIso !== unconfirmed.endIso
+            ) {
+              record.flexyBooking = unconfirmed;
+              await save(false);
+            }
             const created = await createFlexyBooking(op.booking);
             record.flexyBooking = {
               bookingId: created,
@@ -360,20 +434,28 @@ export function createApplier(deps: ApplierDeps) {
        * FLEXYKEY: bookings have no uniqueness rule to lean on (no 409), so before creating one we look for
        * a booking with our externalRef that an earlier, interrupted attempt may have left.
        */
-      async function createFlexyBooking(booking: DesiredFlexyBooking): Promise<number | string> {
+      /** The FlexyKey bookings with this booking's externalRef and window (left by a create whose answer was lost). */
+      async function findOwnFlexyBookings(booking: StoredFlexyBooking): Promise<(number | string)[]> {
         count('GET /Bookings');
         const existing = await flexykey.bookings.list({
           bookingObjectId: booking.bookingObjectId,
           fromIso: booking.startIso,
           toIso: booking.endIso,
         });
-        const mine = existing.find(
-          (b) =>
-            b.externalRef === booking.externalRef &&
-            sameInstant(b.startIso, booking.startIso) &&
-            sameInstant(b.endIso, booking.endIso),
-        );
-        if (mine) return mine.bookingId;
+        const ref = externalRef(record.key);
+        return existing
+          .filter(
+            (b) =>
+              b.externalRef === ref &&
+              sameInstant(b.startIso, booking.startIso) &&
+              sameInstant(b.endIso, booking.endIso),
+          )
+          .map((b) => b.bookingId);
+      }
+
+      async function createFlexyBooking(booking: DesiredFlexyBooking): Promise<number | string> {
+        const [mine] = await findOwnFlexyBookings(booking);
+        if (mine !== undefined) return mine;
         count('POST /Bookings');
         const created = await flexykey.bookings.create({
           bookingObjectId: booking.bookingObjectId,
@@ -387,6 +469,48 @@ export function createApplier(deps: ApplierDeps) {
       }
 
       return { record, unitsToSync: [...unitsToSync].sort((a, b) => a - b), calls };
+    },
+
+    /**
+     * Ends an apply that will not be finished: its event failed for good part-way (FlexyKey refused a
+     * call, the plan was rejected on a retry), or a reconcile repair gave up. The record keeps what
+     * exists (each call's save wrote it) but is no longer `applying` — a unit's confirmation would
+     * otherwise wait for it forever — and carries `failure`, so the booking is not announced as synced
+     * while its units hold only part of the change. Returns the record as it now is.
+     */
+    async abandon(
+      key: string,
+      failure: string,
+      stillOwner?: () => boolean,
+    ): Promise<StoredBooking | undefined> {
+      const record = await bookings.get(key);
+      if (!record?.applying) return record;
+      // Entries recorded before a create that was refused or never made: each is looked up on its unit,
+      // recorded with its row id if it is there, dropped if not (kept as it is if the lookup fails).
+      const entries: StoredEntry[] = [];
+      for (const entry of record.entries) {
+        if (entry.entryId !== undefined) {
+          entries.push(entry);
+          continue;
+        }
+        try {
+          const row = await liveRowHolding(flexykey, entry.unitId, entry.idNumber);
+          if (row?.description === entry.description) entries.push({ ...entry, entryId: row.id });
+        } catch (error) {
+          logger.warn({ err: error, unitId: entry.unitId }, 'could not look up an unconfirmed entry');
+          entries.push(entry);
+        }
+      }
+      if (stillOwner && !stillOwner()) throw new LeaseLostError(key);
+      const abandoned: StoredBooking = {
+        ...record,
+        entries,
+        applying: false,
+        failure,
+        updatedIso: deps.now().toISOString(),
+      };
+      await bookings.put(abandoned, { indexed: true });
+      return abandoned;
     },
   };
 }

@@ -65,6 +65,12 @@ export const storedBookingSchema = z.object({
    * the booking is never announced as synced (a unit may hold only part of the change).
    */
   applying: z.boolean().optional(),
+  /**
+   * Why the latest event failed part-way (FlexyKey refused a call for good, or the plan was rejected
+   * after part of it was applied). The units then hold only part of the change: the booking is not
+   * announced as synced (`revoked` still is, once nothing of it is left). Cleared by the next apply.
+   */
+  failure: z.string().min(1).optional(),
   updatedIso: z.string().min(1),
 });
 export type StoredBooking = z.output<typeof storedBookingSchema>;

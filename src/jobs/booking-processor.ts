@@ -114,9 +114,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
       if (error instanceof FlexyKeyError && !isTransient(error)) {
         const reason = `FlexyKey refused a change (${error.code}${error.statusCode ? ` ${error.statusCode}` : ''}): ${error.message}`;
         logger.error({ err: error }, 'booking failed');
-        const record = await deps.bookings.get(key).catch(() => undefined);
-        await deps.publishOutcome(record ?? { ...event, entries: [] }, 'failed', { reason });
-        throw new UnrecoverableError(reason);
+        return failForGood(event, key, reason, logger, () => keepAlive.held());
       }
       const delay =
         error instanceof FlexyKeyRateLimitError && error.retryAfterMs
@@ -164,10 +162,8 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
           return { key, outcome: 'skipped', detail: plan.reason };
         }
         if (plan.kind === 'rejected') {
-          const reason = plan.reasons.join('; ');
           logger.warn({ reasons: plan.reasons }, 'booking rejected');
-          await deps.publishOutcome(previous ?? { ...event, entries: [] }, 'failed', { reason });
-          throw new UnrecoverableError(reason);
+          return failForGood(event, key, plan.reasons.join('; '), logger, stillOwner);
         }
         return applyPlan(plan, previous, event, key, order, logger, stillOwner);
       },
@@ -196,6 +192,30 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         return true;
       },
     });
+  }
+
+  /**
+   * Fails the event for good: an apply it left half-way is abandoned (see `Applier.abandon`), the units
+   * it already changed are synced (each door then holds what the server holds), and `failed` is
+   * published. Throws the UnrecoverableError that ends the job.
+   */
+  async function failForGood(
+    event: BookingEvent,
+    key: string,
+    reason: string,
+    logger: Logger,
+    stillOwner: () => boolean,
+  ): Promise<never> {
+    let record: StoredBooking | undefined;
+    try {
+      record = await deps.applier.abandon(key, reason, stillOwner);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not mark the booking’s unfinished change as abandoned');
+    }
+    const awaiting = await deps.units.awaitingUnitsOf(key).catch(() => []);
+    await Promise.all(awaiting.map((unitId) => deps.requestSync(unitId, `booking ${key} (failed)`)));
+    await deps.publishOutcome(record ?? { ...event, entries: [] }, 'failed', { reason });
+    throw new UnrecoverableError(reason);
   }
 
   /**

@@ -74,9 +74,9 @@ export interface DiffOptions {
 
 /**
  * What to do to go from `previous` (what exists, by our records) to `desired` (null: nothing).
- * Pure. Per unit: `entry.create` (no recorded entry), `entry.update` (changed fields listed;
- * `needsSync` only when a synced field changed — a name or description change needs no unit
- * sync), `entry.delete` (unit no longer wanted). The FlexyKey booking has no update: a change is
+ * Pure. Per unit: `entry.create` (no recorded entry, or one whose create was never answered),
+ * `entry.update` (changed fields listed; `needsSync` only when a synced field changed — a name or
+ * description change needs no unit sync), `entry.delete` (unit no longer wanted). The FlexyKey booking has no update: a change is
  * `flexyBooking.delete` then `flexyBooking.create`. Order: deletes, updates, creates; units in
  * ascending unitId.
  */
@@ -111,6 +111,13 @@ export function diffBooking(
       creates.push({ kind: 'entry.create', unitId: entry.unitId, entry });
       continue;
     }
+    if (have.entryId === undefined) {
+      // Recorded before its create, whose answer never came: the row may be on the server or not. A
+      // create finds out (a 409 adopts the row); one with another idNumber would leave it behind.
+      if (have.idNumber !== entry.idNumber) deletes.push(deleteEntry(have, 'unconfirmed'));
+      creates.push({ kind: 'entry.create', unitId: entry.unitId, entry });
+      continue;
+    }
     const changed = changedEntryFields(entry, have);
     if (changed.length === 0) continue;
     updates.push({
@@ -134,7 +141,9 @@ export function diffBooking(
       reason: wantBooking ? 'changed' : desired === null ? removedReason : 'not-wanted',
     });
   }
-  if (wantBooking && (!haveBooking || flexyBookingChanged(wantBooking, haveBooking))) {
+  // One recorded before its create, whose answer never came, is created again: the create looks for it first.
+  const unconfirmed = haveBooking !== undefined && haveBooking.bookingId === undefined;
+  if (wantBooking && (!haveBooking || unconfirmed || flexyBookingChanged(wantBooking, haveBooking))) {
     creates.push({ kind: 'flexyBooking.create', booking: wantBooking });
   }
 

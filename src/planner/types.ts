@@ -103,7 +103,12 @@ export type DeleteReason =
   /** A second record for the same unit (should not happen; cleaned up). */
   | 'duplicate'
   /** FlexyKey bookings cannot be updated: a changed one is deleted and created again. */
-  | 'changed';
+  | 'changed'
+  /**
+   * An entry whose create was never answered (it may or may not be on the server) but that is no longer
+   * wanted as it is: whatever landed goes, and the wanted entry is created.
+   */
+  | 'unconfirmed';
 
 export interface CreateEntryOperation {
   readonly kind: 'entry.create';

@@ -383,11 +383,18 @@ export function createReconciler(deps: ReconcilerDeps) {
       });
     } catch (error) {
       // One booking that cannot be repaired now (FlexyKey trouble, an idNumber taken) never stops the rest.
+      const reason = `not repaired: ${(error as Error).message}`;
       deps.logger.warn(
         { booking: key, err: (error as Error).message },
         'reconcile could not repair a booking',
       );
-      return `not repaired: ${(error as Error).message}`;
+      // A repair stopped part-way is not resumed before the next reconcile: what it changed is synced.
+      await deps.applier.abandon(key, reason, () => keepAlive.held()).catch(() => undefined);
+      const awaiting = await deps.units.awaitingUnitsOf(key).catch(() => []);
+      await Promise.all(
+        awaiting.map((unitId) => deps.requestSync(unitId, `reconcile: ${key} (not repaired)`)),
+      );
+      return reason;
     } finally {
       keepAlive.stop();
       await lease.release().catch(() => {});

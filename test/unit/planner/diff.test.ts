@@ -190,4 +190,47 @@ describe('diffBooking', () => {
       },
     ]);
   });
+
+  describe('an entry recorded before its create, whose answer never came (no entry id)', () => {
+    const unconfirmed = (overrides: Partial<DesiredEntry> = {}) =>
+      stored([], { entries: [{ ...entry(1), ...overrides }] });
+
+    it('still wanted as it is: created again (a 409 then adopts the row if it landed)', () => {
+      expect(diffBooking(desired([entry(1)]), unconfirmed())).toEqual([
+        { kind: 'entry.create', unitId: 1, entry: entry(1) },
+      ]);
+      // Another window or code: the create carries what is wanted now (the adoption updates the row).
+      const later = entry(1, { validToIso: '2026-12-05T11:00:00+01:00' });
+      expect(diffBooking(desired([later]), unconfirmed())).toEqual([
+        { kind: 'entry.create', unitId: 1, entry: later },
+      ]);
+    });
+
+    it('wanted with another idNumber: whatever landed is deleted, the wanted entry created', () => {
+      const wanted = entry(1, { idNumber: 'fs7XK2PQ4MA' });
+      expect(diffBooking(desired([wanted]), unconfirmed())).toEqual([
+        { kind: 'entry.delete', unitId: 1, previous: entry(1), reason: 'unconfirmed' },
+        { kind: 'entry.create', unitId: 1, entry: wanted },
+      ]);
+    });
+
+    it('no longer wanted (cancelled, or moved to another resource): deleted, found by its idNumber', () => {
+      expect(diffBooking(null, unconfirmed(), { deleteReason: 'cancelled' })).toEqual([
+        { kind: 'entry.delete', unitId: 1, previous: entry(1), reason: 'cancelled' },
+      ]);
+      expect(diffBooking(desired([entry(2)]), unconfirmed())).toEqual([
+        { kind: 'entry.delete', unitId: 1, previous: entry(1), reason: 'unit-removed' },
+        { kind: 'entry.create', unitId: 2, entry: entry(2) },
+      ]);
+    });
+
+    it('a FlexyKey booking without its id: created again when wanted (the create looks for it first), else deleted', () => {
+      const want = desired([], { flexyBooking: { ...flexy, name: 'Anna', externalRef: 'a/HM1' } });
+      const have = stored([], { flexyBooking: { ...flexy } });
+      expect(diffBooking(want, have).map((op) => op.kind)).toEqual(['flexyBooking.create']);
+      expect(diffBooking(null, have)).toEqual([
+        { kind: 'flexyBooking.delete', previous: flexy, reason: 'not-wanted' },
+      ]);
+    });
+  });
 });

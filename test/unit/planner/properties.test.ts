@@ -217,7 +217,7 @@ describe('properties', () => {
               pin: first.desired.pin,
               validFromIso: first.desired.validFromIso,
               validToIso: first.desired.validToIso,
-              entries: first.desired.entries.map((entry) => ({ ...entry })),
+              entries: first.desired.entries.map((entry, index) => ({ ...entry, entryId: 100 + index })),
               updatedIso: now.toISO() ?? '',
             };
             const random = fromList(randoms);
