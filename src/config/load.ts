@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { formatZodIssues } from '../domain';
 import { type DeepReadonly, deepFreeze } from './freeze';
-import { CONFIG_DEFAULTS, type ConfigFile, configFileSchema, parseRedisUrl } from './schema';
+import { baseUrlProblem, CONFIG_DEFAULTS, type ConfigFile, configFileSchema, parseRedisUrl } from './schema';
 
 /** Environment variables flexysync reads (names fixed in DESIGN.md). */
 export const ENV = {
@@ -77,9 +77,8 @@ export function parseConfig(input: unknown, env: Env, options: ParseConfigOption
     problems.push(`${ENV.redisUrl} (environment): must be a redis:// or rediss:// URL`);
   }
   const baseUrl = envValue(env, ENV.baseUrl);
-  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
-    problems.push(`${ENV.baseUrl} (environment): must be an http(s) URL, got '${baseUrl}'`);
-  }
+  const baseUrlError = baseUrl === undefined ? undefined : baseUrlProblem(baseUrl);
+  if (baseUrlError !== undefined) problems.push(`${ENV.baseUrl} (environment): ${baseUrlError}`);
   const logLevel = envValue(env, ENV.logLevel) ?? CONFIG_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(
@@ -130,15 +129,6 @@ function readPassword(env: Env, readFile: (path: string) => string, problems: st
     return undefined;
   }
   return value;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /** Relative API paths are resolved against the base URL, which only works when it ends in `/`. */

@@ -139,15 +139,19 @@ function nullAsAbsent<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null ? undefined : value), schema);
 }
 
+/**
+ * An integer from min to max, as one refinement with one message. Not zod's `.int()`: its issue is
+ * marked `continue: false`, which skips every later check, the file's cross-key checks included
+ * (`superRefine(…, { when })` still yields to an explicit abort), so a single `1.5` would hide
+ * other problems; a refinement's issue does not abort.
+ */
 function int(min: number, max: number, unit = '') {
   const rule = `must be an integer from ${min} to ${max}${unit}`;
   return z
     .number({
       error: (issue) => (issue.input === undefined ? 'is required' : `${rule}, got ${show(issue.input)}`),
     })
-    .int({ error: rule })
-    .min(min, { error: (issue) => `${rule}, got ${show(issue.input)}` })
-    .max(max, { error: (issue) => `${rule}, got ${show(issue.input)}` });
+    .refine((value) => within(value, min, max), { error: (issue) => `${rule}, got ${show(issue.input)}` });
 }
 
 function bool() {
@@ -196,18 +200,27 @@ const timeZone = str('an IANA time zone').refine(isIanaZone, {
   error: (issue) => `must be an IANA time zone such as Europe/Stockholm, got ${show(issue.input)}`,
 });
 
-function httpUrl(what: string) {
-  return str(what).refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { error: (issue) => `must be an http(s) URL, got ${show(issue.input)}` },
-  );
+/**
+ * What is wrong with a FlexyKey base URL, or undefined when it is usable. Credentials in it are
+ * refused, like a feed URL's: they would bypass FLEXYKEY_PASSWORD(_FILE) and be printed wherever the
+ * base URL is (`config check`, logs). A value that may hold one is never echoed.
+ */
+export function baseUrlProblem(value: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.username !== '' || url.password !== '')) {
+    return 'must not hold a user name or password: set the user in FLEXYKEY_USERNAME (or flexykey.username) and the password in FLEXYKEY_PASSWORD or FLEXYKEY_PASSWORD_FILE';
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return value.includes('@')
+      ? 'must be an http(s) URL (the value is not shown: it may hold a password)'
+      : `must be an http(s) URL, got ${show(value)}`;
+  }
+  return undefined;
 }
 
 /** Parses a redis:// or rediss:// URL; undefined when it is not one. */
@@ -570,7 +583,12 @@ const RESOURCE_KEY = /^[^\s\p{Cc}](?:\P{Cc}*[^\s\p{Cc}])?$/u;
 export const configFileSchema = section({
   flexykey: nullAsAbsent(
     section({
-      baseUrl: httpUrl('the API base URL').default(CONFIG_DEFAULTS.flexykey.baseUrl),
+      baseUrl: str('the API base URL')
+        .superRefine((value, ctx) => {
+          const problem = baseUrlProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .default(CONFIG_DEFAULTS.flexykey.baseUrl),
       username: str('a user name').min(1, { error: 'must not be empty' }).optional(),
       password: z.undefined({ error: PASSWORD_RULE }).optional(),
       timeouts: nullAsAbsent(
@@ -603,7 +621,7 @@ export const configFileSchema = section({
       prefix: str('a key prefix')
         .regex(/^[A-Za-z0-9{][A-Za-z0-9._:{}-]{0,63}$/, {
           error: (issue) =>
-            `must be 1–64 characters of letters, digits, '.', '_', '-', ':', '{', '}', got ${show(issue.input)}`,
+            `must be 1–64 characters of letters, digits, '.', '_', '-', ':', '{', '}', starting with a letter, a digit or '{', got ${show(issue.input)}`,
         })
         .default(CONFIG_DEFAULTS.redis.prefix),
     }).prefault({}),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseIsoWhen } from './iso-when';
-import { formatZodIssues, typeError } from './zod-issues';
+import { describeInput, formatZodIssues, typeError } from './zod-issues';
 
 /** `$id` of the published JSON Schema; bump the path segment with the version. */
 export const BOOKING_EVENT_V1_SCHEMA_ID = 'urn:flexysync:schema:booking-event:v1';
@@ -144,7 +144,9 @@ export const bookingEventV1Schema = z
           error: (issue) =>
             issue.input === undefined
               ? 'is required'
-              : `must be 'confirmed' or 'cancelled', got ${JSON.stringify(issue.input)}`,
+              : typeof issue.input === 'string'
+                ? "must be 'confirmed' or 'cancelled'"
+                : `must be 'confirmed' or 'cancelled', got ${describeInput(issue.input)}`,
         })
         .describe('confirmed: access wanted; cancelled: any access of this booking is removed.'),
       guest: optional(guestSchema),

@@ -75,6 +75,10 @@ export async function collectBookingStatus(
       ? {
           ...record,
           ...(record.pin === undefined ? {} : { pin: mask(record.pin) }),
+          // The event as the booking system sent it may carry the PIN it chose: masked the same way.
+          ...(record.event?.pin === undefined
+            ? {}
+            : { event: { ...record.event, pin: mask(record.event.pin) } }),
           entries: record.entries.map(({ codeTag: _pin, ...entry }) => entry),
         }
       : null,

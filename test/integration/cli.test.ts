@@ -121,6 +121,20 @@ describe('flexysync enqueue', () => {
     expect(await queuedIds()).toEqual([]);
   });
 
+  it('an empty array: exit 1, saying there was nothing to enqueue, as its --help says', async () => {
+    const file = tempFile('empty.json', '[]');
+    const result = await runCli(['enqueue', file], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no events in ${file}`);
+    expect(result.stdout).toBe('');
+    const piped = await runCli(['enqueue', '--json', '-'], { env, input: ' [ ] ' });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain('no events in standard input');
+    expect(await queuedIds()).toEqual([]);
+    const help = await runCli(['enqueue', '--help']);
+    expect(help.stdout).toMatch(/1 none enqueued \(an empty array included\)/);
+  });
+
   it('malformed JSON or a missing file: exit 1 with a message naming the input', async () => {
     const malformed = tempFile('broken.json', '[{"source": "pms",');
     const broken = await runCli(['enqueue', malformed], { env });
@@ -170,6 +184,8 @@ describe('flexysync enqueue', () => {
 });
 
 describe('flexysync status', () => {
+  /** The PIN a booking system chose for PIN-1. */
+  const OWN_PIN = '482915';
   let engine: Engine;
   let env: Record<string, string>;
 
@@ -187,8 +203,10 @@ describe('flexysync status', () => {
       event('ST-1'),
       event('ST-2', { guest: { name: 'Second' } }),
       event('GT-1', { resource: 'gate', guest: { name: 'Gate' } }),
+      event('PIN-1', { pin: OWN_PIN, guest: { name: 'Own PIN' } }),
     ]);
     await engine.waitForState('pms/ST-1', 'synced');
+    await engine.waitForState('pms/PIN-1', 'synced');
     await engine.waitForState('pms/ST-2', 'synced');
     await engine.waitForState('pms/GT-1', 'failed');
   });
@@ -202,7 +220,7 @@ describe('flexysync status', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.prefix).toBe(engine.prefix);
-    expect(report.queues.bookings).toMatchObject({ completed: 3, failed: 0, waiting: 0, active: 0 });
+    expect(report.queues.bookings).toMatchObject({ completed: 4, failed: 0, waiting: 0, active: 0 });
     expect(report.queues['unit-sync'].completed).toBeGreaterThanOrEqual(1);
     expect(report.units.sort((a: { unitId: number }, b: { unitId: number }) => a.unitId - b.unitId)).toEqual([
       expect.objectContaining({
@@ -229,7 +247,7 @@ describe('flexysync status', () => {
     const result = await runCli(['status'], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`prefix ${engine.prefix}`);
-    expect(result.stdout).toMatch(/^bookings\s+0\s+0\s+0\s+0\s+3$/m);
+    expect(result.stdout).toMatch(/^bookings\s+0\s+0\s+0\s+0\s+4$/m);
     expect(result.stdout).toMatch(/^7001\s+(completed|no-changes)\s+\d{4}-/m);
     expect(result.stdout).toMatch(/^7002\s+UNREACHABLE\s+\d{4}-.*\s1$/m);
     expect(result.stdout).toMatch(/^\s+last error: .+/m);
@@ -282,6 +300,25 @@ describe('flexysync status', () => {
     expect(text.stdout).toMatch(/last event: synced/);
   });
 
+  it('--booking masks the PIN the booking system chose in the stored event too', async () => {
+    // PIN-1's resource draws its own PINs (pin.source random): the event's PIN is kept in the record only.
+    const pin = OWN_PIN;
+    const masked = await runCli(['status', '--booking', 'pms/PIN-1', '--json'], { env });
+    expect(masked.code).toBe(0);
+    expect(masked.stdout).not.toContain(pin);
+    const status = JSON.parse(masked.stdout);
+    expect(status.record.pin).toBe('******');
+    expect(status.record.event).toMatchObject({ externalId: 'PIN-1', pin: '******' });
+
+    const shown = await runCli(['status', '--booking', 'pms/PIN-1', '--json', '--show-pin'], { env });
+    expect(JSON.parse(shown.stdout).record.event.pin).toBe(pin);
+
+    const text = await runCli(['status', '--booking', 'pms/PIN-1'], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('PIN ******');
+    expect(text.stdout).not.toContain(pin);
+  });
+
   it('an unknown booking: exit 1', async () => {
     const json = await runCli(['status', '--booking', 'pms/NOPE', '--json'], { env });
     expect(json.code).toBe(1);
@@ -289,6 +326,106 @@ describe('flexysync status', () => {
     const text = await runCli(['status', '--booking', 'pms/NOPE'], { env });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('pms/NOPE: no record');
+  });
+});
+
+describe('flexysync reconcile --now', () => {
+  it.each([
+    ['a time without an offset', '2026-12-02T10:00', /has no offset.*server's time zone must not decide/],
+    ['a date alone', '2026-12-02', /expected an ISO 8601 date-time with an offset or Z/],
+    ['words', 'next friday', /expected an ISO 8601 date-time with an offset or Z/],
+  ])('refuses %s as a usage error (exit 2), before reading the configuration', async (_, value, message) => {
+    // No configuration and no credentials: the value is checked first. The server's zone is not UTC,
+    // so a time read in it would not pass unnoticed.
+    const result = await runCli(['reconcile', '--dry-run', '--now', value], {
+      env: { TZ: 'America/New_York' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain('invalid configuration');
+  });
+
+  it('--help says the offset is required and lists exit 2', async () => {
+    const result = await runCli(['reconcile', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('with an offset or Z');
+    expect(result.stdout).toMatch(/Exit codes:.*2 usage/s);
+  });
+
+  it('plans as of the given moment, in the offset given', async () => {
+    const engine = await startEngine({ resources: RESOURCES, startWorker: false });
+    try {
+      const result = await runCli(
+        ['reconcile', '--dry-run', '--json', '--now', '2037-01-11T12:00:00-05:00', '--unit', '7001'],
+        {
+          env: {
+            ...(engine.env as Record<string, string>),
+            FLEXYSYNC_CONFIG: writeConfigFile(engine.configInput),
+            TZ: 'Asia/Tokyo',
+          },
+        },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).nowIso).toBe('2037-01-11T12:00:00.000-05:00');
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('flexysync feeds', () => {
+  const feedConfig = () =>
+    writeConfigFile({
+      redis: { prefix: uniquePrefix('cli-feeds') },
+      resources: RESOURCES,
+      sources: {
+        'flat-feed': { type: 'ical', url: 'https://calendar.example/flat.ics', resources: 'flat-1' },
+      },
+    });
+
+  it.each([['approve'], ['poll']])(
+    '%s of a source not in the configuration: usage error (exit 2), before Redis is asked',
+    async (verb) => {
+      const port = await findFreePort();
+      const result = await runCli(['feeds', verb, 'flat-fed'], {
+        env: { FLEXYSYNC_CONFIG: feedConfig(), REDIS_URL: `redis://127.0.0.1:${port}` },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe('flat-fed: not a source in the configuration');
+    },
+  );
+
+  it('approve of a configured source with nothing held back: exit 1, saying so', async () => {
+    const result = await runCli(['feeds', 'approve', 'flat-feed'], {
+      env: { FLEXYSYNC_CONFIG: feedConfig(), REDIS_URL: testRedisUrl() },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('flat-feed: nothing is held back');
+  });
+
+  it.each([['list'], ['approve'], ['poll']])('%s --help lists its exit codes', async (verb) => {
+    const result = await runCli(['feeds', verb, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Exit codes: 0 .*1 .*2 usage/s);
+  });
+});
+
+describe('flexysync config check', () => {
+  it('refuses a FLEXYKEY_BASE_URL holding credentials and never prints them', async () => {
+    const result = await runCli(['config', 'check', '--offline'], {
+      env: {
+        FLEXYSYNC_CONFIG: writeConfigFile({ resources: RESOURCES }),
+        FLEXYKEY_BASE_URL: 'https://base-user:base-s3cret@api.flexykey.example/v1/',
+        FLEXYKEY_USERNAME: 'ops',
+        FLEXYKEY_PASSWORD: 'env-password',
+      },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('FLEXYKEY_BASE_URL (environment): must not hold a user name or password');
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).not.toContain('base-s3cret');
+    expect(output).not.toContain('base-user');
   });
 });
 
@@ -311,9 +448,24 @@ describe('flexysync enqueue/status when Redis cannot be reached', () => {
   });
 });
 
+describe('flexysync status --booking', () => {
+  it.each([['nonsense'], ['pms/'], ['/R-1']])(
+    "'%s' (not <source>/<externalId>) is a usage error (exit 2), before Redis is asked",
+    async (key) => {
+      const port = await findFreePort();
+      const result = await runCli(['status', '--booking', key], {
+        env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('expected <source>/<externalId>, e.g. pms/R-1042');
+      expect(result.stderr).not.toContain('cannot connect to Redis');
+    },
+  );
+});
+
 describe('flexysync --help', () => {
   it.each([
-    ['worker', ['--config']],
+    ['worker', ['--config', 'bookings', 'unit sync', 'reconcile', 'calendar feeds']],
     ['enqueue', ['<file>', '--config', '--json', 'standard input', 'Exit codes']],
     ['status', ['--config', '--booking', '--show-pin', '--json']],
     ['simulator', ['--host', '--port', '--seed', '--status-cache-guard-ms']],

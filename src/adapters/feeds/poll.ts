@@ -282,7 +282,7 @@ async function finish(
   for (const held of update.held) {
     logger.warn(
       { resource: held.resource, wouldCancel: held.wouldCancel, futureBookings: held.futureBookings },
-      'feed would cancel too many bookings at once: cancellations held back (approve with `approveHeldCancellations`, or wait for the feed to recover)',
+      `feed would cancel too many bookings at once: cancellations held back (approve with \`flexysync feeds approve ${source.name}\`, or wait for the feed to recover)`,
     );
   }
   const { counts } = update;

@@ -23,7 +23,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 all enqueued, 3 some rejected, 1 none enqueued or unreadable input.',
+      '\nExit codes: 0 all enqueued, 3 some rejected, 1 none enqueued (an empty array included) or unreadable input.',
     )
     .action(async (file: string, options: EnqueueOptions) => {
       let events: unknown[];
@@ -33,6 +33,14 @@ export function registerEnqueueCommand(program: Command): void {
       } catch (error) {
         console.error(
           `cannot read events from ${file === '-' ? 'standard input' : file}: ${(error as Error).message}`,
+        );
+        process.exitCode = EXIT.failure;
+        return;
+      }
+      if (events.length === 0) {
+        // Most likely the wrong file, or an export that found nothing: say so rather than report success.
+        console.error(
+          `no events in ${file === '-' ? 'standard input' : file}: expected a BookingEvent object or a non-empty array of them; nothing enqueued`,
         );
         process.exitCode = EXIT.failure;
         return;

@@ -22,6 +22,10 @@ export function registerFeedsCommand(program: Command): void {
       'configuration file (default: $FLEXYSYNC_CONFIG; else REDIS_URL and defaults)',
     )
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 listed, 1 error (an invalid configuration, Redis unreachable), 2 usage.',
+    )
     .action(async (options: ConfigOption & { json?: boolean }) => {
       const config = cliConfig(options, { required: false });
       const redis = await connectCliRedis(config.redis.url);
@@ -52,12 +56,20 @@ export function registerFeedsCommand(program: Command): void {
     .command('approve')
     .description('Let the next poll of a feed apply the cancellations its safety rules held back')
     .argument('<source>', 'the feed (source name)')
-    .option(
-      '-c, --config <file>',
-      'configuration file (default: $FLEXYSYNC_CONFIG; else REDIS_URL and defaults)',
+    .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 approved, 1 nothing is held back or an error (an invalid configuration, Redis unreachable), 2 usage (<source> is not a source in the configuration).',
     )
     .action(async (source: string, options: ConfigOption) => {
-      const config = cliConfig(options, { required: false });
+      // As for poll: a name that is not in the configuration is a mistake of the caller, found
+      // before Redis is asked (a typo must not read as "nothing is held back").
+      const config = cliConfig(options, { required: true });
+      if (!Object.hasOwn(config.sources ?? {}, source)) {
+        console.error(`${source}: not a source in the configuration`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
       const redis = await connectCliRedis(config.redis.url);
       try {
         const [status] = await readFeedStatus(redis, config.redis.prefix, { sources: [source] });
@@ -78,6 +90,10 @@ export function registerFeedsCommand(program: Command): void {
     .description('Poll a feed now (a worker picks the job up)')
     .argument('<source>', 'the feed (source name)')
     .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 queued, 1 error (an invalid configuration, Redis unreachable), 2 usage (<source> is not a source in the configuration).',
+    )
     .action(async (source: string, options: ConfigOption) => {
       const config = cliConfig(options, { required: true });
       if (!Object.hasOwn(config.sources ?? {}, source)) {

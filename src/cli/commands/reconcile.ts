@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
+import { parseIsoWhen } from '../../domain';
 import { formatReconcileReport } from '../../reconcile';
 // The services alone, not the worker module's index: that one brings the HTTP server and dashboard
 // (fastify, bull-board), which reconcile never uses and which only weigh on a large plan's memory.
@@ -10,15 +11,33 @@ import { parsePositiveInteger } from '../parse-options';
 interface ReconcileCommandOptions extends ConfigOption {
   dryRun?: boolean;
   json?: boolean;
-  now?: string;
+  now?: DateTime;
   force?: boolean;
   unit?: number[];
 }
 
+const NOW_RULE =
+  'an ISO 8601 date-time with an offset or Z, e.g. 2026-12-04T18:00:00+01:00 or 2026-12-04T17:00:00Z';
+
+/**
+ * `--now`, read while commander parses the options: before the configuration, the credentials or
+ * Redis, and a bad value is a usage error (exit 2). The offset is required, as in BookingEvent's
+ * `start`/`end`: without one, luxon would read the time in the server's zone, and the same command
+ * would plan another moment on another machine (DESIGN: never the server's local zone).
+ */
 function parseNow(value: string): DateTime {
+  const when = parseIsoWhen(value);
+  if (when === undefined || when.dateOnly) {
+    const noOffset = parseIsoWhen(`${value}Z`) !== undefined;
+    throw new InvalidArgumentError(
+      noOffset
+        ? `expected ${NOW_RULE}; this one has no offset, and the server's time zone must not decide`
+        : `expected ${NOW_RULE}`,
+    );
+  }
+  // parseIsoWhen accepts what luxon reads (its tests use luxon as the oracle); setZone keeps the offset.
   const at = DateTime.fromISO(value, { setZone: true });
-  if (!at.isValid)
-    throw new Error(`--now: expected an ISO 8601 time such as 2026-12-04T18:00:00+01:00, got '${value}'`);
+  if (!at.isValid) throw new InvalidArgumentError(`expected ${NOW_RULE}`);
   return at;
 }
 
@@ -31,7 +50,11 @@ export function registerReconcileCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
     .option('--dry-run', 'print the plan per unit and change nothing')
     .option('--json', 'print the plan (and what was done) as JSON')
-    .option('--now <iso>', 'plan as of another moment, e.g. next Friday evening')
+    .option(
+      '--now <iso>',
+      'plan as of another moment (next Friday evening?): an ISO 8601 date-time with an offset or Z, e.g. 2026-12-04T18:00:00+01:00; one without is refused, never read in the server zone',
+      parseNow,
+    )
     .option('--force', 'delete orphaned entries even past the blast-radius guard')
     .option('--unit <unitId...>', 'only these units', (value: string, previous: number[] = []) => [
       ...previous,
@@ -39,7 +62,7 @@ export function registerReconcileCommands(program: Command): void {
     ])
     .addHelpText(
       'after',
-      '\nExit codes: 0 in step (or applied), 3 the dry run found changes or a unit was refused, 1 error.',
+      '\nExit codes: 0 in step (or applied), 3 the dry run found changes or a unit was refused, 1 error, 2 usage (an unknown option, a bad --now or --unit).',
     )
     .action(async (options: ReconcileCommandOptions) => {
       const config = cliConfig(options, { required: true });
@@ -47,7 +70,7 @@ export function registerReconcileCommands(program: Command): void {
       try {
         const report = await services.reconciler.reconcile({
           dryRun: options.dryRun === true,
-          ...(options.now ? { now: parseNow(options.now) } : {}),
+          ...(options.now ? { now: options.now } : {}),
           force: options.force === true,
           ...(options.unit ? { unitIds: options.unit } : {}),
         });

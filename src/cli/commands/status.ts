@@ -1,6 +1,22 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { SOURCE_PATTERN } from '../../domain';
 import { collectBookingStatus, collectStatus } from '../../status';
 import { type ConfigOption, cliConfig, connectCliRedis, EXIT } from '../context';
+
+/**
+ * A booking key, `<source>/<externalId>` (the externalId may itself hold '/'): anything else is a
+ * usage error (exit 2) found before Redis is asked, not a booking that happens to be unknown (exit 1).
+ */
+function parseBookingKey(value: string): string {
+  const slash = value.indexOf('/');
+  const source = value.slice(0, slash);
+  if (slash < 1 || slash === value.length - 1 || !SOURCE_PATTERN.test(source)) {
+    throw new InvalidArgumentError(
+      'expected <source>/<externalId>, e.g. pms/R-1042 (the source as in the BookingEvent, then its externalId)',
+    );
+  }
+  return value;
+}
 
 interface StatusOptions extends ConfigOption {
   booking?: string;
@@ -16,7 +32,7 @@ export function registerStatusCommand(program: Command): void {
       '-c, --config <file>',
       'configuration file (default: $FLEXYSYNC_CONFIG; else REDIS_URL and defaults)',
     )
-    .option('--booking <source/externalId>', 'show one booking')
+    .option('--booking <source/externalId>', 'show one booking, e.g. pms/R-1042', parseBookingKey)
     .option('--show-pin', 'show the PIN instead of masking it')
     .option('--json', 'print JSON')
     .action(async (options: StatusOptions) => {

@@ -8,7 +8,9 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('Run the bookings and unit-sync workers until SIGTERM/SIGINT')
+    .description(
+      'Run the workers until SIGTERM/SIGINT: bookings, unit sync, reconcile (and its schedule), calendar feeds, and the HTTP server when http.enabled',
+    )
     .option('-c, --config <file>', 'configuration file (default: $FLEXYSYNC_CONFIG)')
     .action(async (options: ConfigOption) => {
       const config = cliConfig(options, { required: true });

@@ -495,6 +495,35 @@ describe('validation: each rule names the key path', () => {
     expect(problems.some((line) => line.startsWith("(top level): unknown key 'extra'"))).toBe(true);
   });
 
+  it('a fractional integer is reported with its value and does not hide the cross-key checks', () => {
+    const problems = problemsOf({
+      queues: { bookings: { concurrency: 1.5 } },
+      sync: { statusCacheGuardMs: 2_000, pollIntervalMs: 500 },
+      resources: { r: { units: [{ unitId: 1, action: 'R1' }] } },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'queues.bookings.concurrency: must be an integer from 1 to 1000, got 1.5',
+        expect.stringMatching(/^sync\.pollIntervalMs: must be at least sync\.statusCacheGuardMs/),
+        expect.stringMatching(/^resources\.r\.timeZone: is required/),
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+    // Out of range and fractional at once: one message, not two for one key.
+    expect(problemsOf(withChange(['resources', 'room-101', 'leadMinutes'], -0.5))).toEqual([
+      'resources.room-101.leadMinutes: must be an integer from 0 to 10080 (a week), got -0.5',
+    ]);
+  });
+
+  it('names every rule of redis.prefix, the first character included', () => {
+    expect(problemsOf({ ...minimal, redis: { prefix: ':flexysync' } })).toEqual([
+      "redis.prefix: must be 1–64 characters of letters, digits, '.', '_', '-', ':', '{', '}', starting with a letter, a digit or '{', got ':flexysync'",
+    ]);
+    expect(parseConfig({ ...minimal, redis: { prefix: '{flexysync}' } }, {}).redis.prefix).toBe(
+      '{flexysync}',
+    );
+  });
+
   it('ConfigError lists the problems in its message', () => {
     try {
       parseConfig({ sync: { maxAttempts: 0 } }, {}, { origin: '/etc/flexysync.yaml' });
@@ -557,6 +586,25 @@ describe('environment', () => {
     ]);
     expect(problemsOf(minimal, { LOG_LEVEL: 'verbose' })).toEqual([
       "LOG_LEVEL (environment): expected one of fatal, error, warn, info, debug, trace, silent, got 'verbose'",
+    ]);
+  });
+
+  it('refuses a user name or password in the base URL, from the file or the environment, never echoing it', () => {
+    const rule =
+      'must not hold a user name or password: set the user in FLEXYKEY_USERNAME (or flexykey.username) and the password in FLEXYKEY_PASSWORD or FLEXYKEY_PASSWORD_FILE';
+    expect(problemsOf(minimal, { FLEXYKEY_BASE_URL: 'https://ops:s3cret-pw@api.flexykey.se/v1/' })).toEqual([
+      `FLEXYKEY_BASE_URL (environment): ${rule}`,
+    ]);
+    expect(problemsOf(minimal, { FLEXYKEY_BASE_URL: 'https://ops@api.flexykey.se/v1/' })).toEqual([
+      `FLEXYKEY_BASE_URL (environment): ${rule}`,
+    ]);
+    expect(
+      problemsOf({ ...minimal, flexykey: { baseUrl: 'http://:s3cret-pw@127.0.0.1:4010/v1' } }, {}),
+    ).toEqual([`flexykey.baseUrl: ${rule}`]);
+    // Not a URL at all, but it may still hold a password: not shown either.
+    const noScheme = problemsOf(minimal, { FLEXYKEY_BASE_URL: 'ops:s3cret-pw@api.flexykey.se' });
+    expect(noScheme).toEqual([
+      'FLEXYKEY_BASE_URL (environment): must be an http(s) URL (the value is not shown: it may hold a password)',
     ]);
   });
 

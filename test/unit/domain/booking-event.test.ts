@@ -143,7 +143,8 @@ describe('BookingEvent v1: each field wrong in turn names the field and the rule
       'end: must be after start',
     ],
     ['status missing', { status: undefined }, 'status: is required'],
-    ['status unknown', { status: 'booked' }, `status: must be 'confirmed' or 'cancelled', got "booked"`],
+    ['status unknown', { status: 'booked' }, `status: must be 'confirmed' or 'cancelled'`],
+    ['status a number', { status: 1 }, `status: must be 'confirmed' or 'cancelled', got a number`],
     ['guest not an object', { guest: 'Anna' }, 'guest: must be an object, got a string'],
     [
       'guest name too long',
@@ -189,6 +190,12 @@ describe('BookingEvent v1: each field wrong in turn names the field and the rule
     expect(errors.some((line) => line.startsWith(expected) || line.includes(expected))).toBe(true);
     // Exactly one problem was introduced, so exactly one line reports it.
     expect(errors).toHaveLength(1);
+  });
+
+  it('names the allowed statuses without echoing the value given (it may be anything, a PIN too)', () => {
+    expect(errorsOf({ ...valid, status: 'booked-4711' })).toEqual([
+      "status: must be 'confirmed' or 'cancelled'",
+    ]);
   });
 
   it('lists every problem of an event at once', () => {
