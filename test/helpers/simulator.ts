@@ -97,9 +97,22 @@ async function closeAll(set: Set<RunningSimulator>): Promise<void> {
   await Promise.all(list.map((s) => s.close()));
 }
 
-// Registered when a test file imports this helper: simulators started inside a test close after
-// it; those started in beforeAll / describe close after the file.
-if (typeof afterEach === 'function') afterEach(() => closeAll(perTest));
+// Registered when a test file imports this helper: simulators started inside a test (or a beforeEach)
+// close after it; those started in beforeAll / describe close after the file. Whether a test is running
+// is tracked by these hooks, not by jest's `currentTestName`: that still names the previous test while a
+// later describe's beforeAll runs, which would close that block's simulator after its first test.
+let testRunning = false;
+if (typeof beforeEach === 'function') {
+  beforeEach(() => {
+    testRunning = true;
+  });
+}
+if (typeof afterEach === 'function') {
+  afterEach(async () => {
+    testRunning = false;
+    await closeAll(perTest);
+  });
+}
 if (typeof afterAll === 'function') afterAll(() => closeAll(perFile));
 
 /**
@@ -108,8 +121,7 @@ if (typeof afterAll === 'function') afterAll(() => closeAll(perFile));
  */
 export async function startTestSimulator(options: SimulatorOptions = {}): Promise<TestSimulator> {
   const running = await startSimulator({ logger: false, ...options });
-  const inTest = typeof expect === 'function' && expect.getState().currentTestName !== undefined;
-  (inTest ? perTest : perFile).add(running);
+  (testRunning ? perTest : perFile).add(running);
   return {
     ...running,
     api: (method, path, callOptions = {}) => call(`${running.baseUrl}${path}`, method, callOptions, true),
