@@ -1,4 +1,4 @@
-import type { FlexyKeyClient, SyncStatus } from '../flexykey';
+import { type FlexyKeyClient, FlexyKeyError, type SyncStatus } from '../flexykey';
 import type { Logger } from '../logging';
 
 export interface UnitSyncTiming {
@@ -34,6 +34,25 @@ export interface RunUnitSyncDeps {
   stopping?: AbortSignal;
 }
 
+/**
+ * FlexyKey or the way to it in trouble (throttled, failing, slow, unreachable), as opposed to the unit:
+ * says nothing about the sync, so it is neither Aborted nor counted as a failure of the unit. By code,
+ * not `retryable`: a PushChanges answered 5xx is not safe to resend as is, but it is API trouble too.
+ */
+const API_TROUBLE_CODES: ReadonlySet<string> = new Set([
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  // Credentials being rotated (the bookings processor waits these out too): not the unit's fault.
+  'unauthorized',
+]);
+
+export function isApiTrouble(error: unknown): error is FlexyKeyError {
+  return error instanceof FlexyKeyError && (error.retryable || API_TROUBLE_CODES.has(error.code));
+}
+
 /** How long after the cache guard the first poll waits, so its answer is fresh. */
 const FIRST_POLL_MARGIN_MS = 100;
 const FINISHED = new Set(['Completed', 'Failed', 'TimedOut', 'Aborted']);
@@ -44,7 +63,10 @@ const MAX_ALREADY_RUNNING = 3;
  * One sync of one unit: PushChanges, then poll UnitSync/Status until Completed, Failed, TimedOut or our
  * deadline. Distinguishes a stale cached status from the answer to our push: the first poll waits out
  * the cache guard, and a finished status whose `startedIso` is the one seen before the push (the
- * previous sync's) is not trusted. Does not Abort or retry: the caller decides (it owns backoff).
+ * previous sync's) is not trusted. A poll that meets API trouble ({@link isApiTrouble}) is tried again
+ * after max(`Retry-After`, poll interval) until our deadline; past it, that error is thrown (we cannot
+ * tell how the sync went). Does not Abort or retry a sync: the caller decides (it owns backoff). Errors
+ * of the other calls (status before the push, PushChanges, Abort) are thrown to the caller.
  */
 export async function runUnitSync(
   unitId: number,
@@ -91,7 +113,17 @@ export async function runUnitSync(
       if (deps.stopping?.aborted)
         return { result: 'handed-back', pushes, detail: 'shutting down while polling' };
       if (!(await stillOwner())) return { result: 'lost-lease', pushes, detail: 'lease lost while polling' };
-      const status = await flexykey.unitSync.status({ unitId });
+      let status: SyncStatus;
+      try {
+        status = await flexykey.unitSync.status({ unitId });
+      } catch (error) {
+        // Throttled or a passing failure of FlexyKey: the sync goes on without us watching it.
+        if (!isApiTrouble(error) || now() - pushedAt >= timing.deadlineMs) throw error;
+        const waitMs = Math.max(error.retryAfterMs ?? 0, pollEvery);
+        logger.warn({ unitId, err: error, retryInMs: waitMs }, 'sync status unavailable; polling again');
+        await sleep(waitMs);
+        continue;
+      }
       // FLEXYKEY: "None" after a queued push can only be a cached pre-push answer (a finished sync is
       // reported until the next push), and so can a finished state with the previous sync's start time.
       const stale =

@@ -8,7 +8,7 @@ import type { BookingStore, UnitStore } from '../store';
 import { type BackoffPolicy, backoffMs } from './backoff';
 import type { PublishOutcome } from './booking-outcomes';
 import { unitSyncPayloadSchema } from './queues';
-import { runUnitSync, type SyncOutcome, type UnitSyncTiming } from './run-unit-sync';
+import { isApiTrouble, runUnitSync, type SyncOutcome, type UnitSyncTiming } from './run-unit-sync';
 
 export interface UnitSyncRetryPolicy {
   /** Failed syncs in a row before the unit is reported unreachable. */
@@ -60,19 +60,45 @@ function abortableSleep(signal: AbortSignal | undefined) {
  * the queue's one-job-per-unit deduplication), PushChanges and poll until done, then confirm on the
  * server that the rows of the bookings waiting for this unit are Synced. Failures Abort and retry with
  * backoff without spending BullMQ attempts; after `maxAttempts` the unit is reported unreachable and
- * tried again every `unreachableRetryMs`, so no change is ever dropped.
+ * tried again every `unreachableRetryMs`, so no change is ever dropped. Trouble of FlexyKey itself
+ * (429, 5xx, timeouts, connection errors) and any other error is not a failure of the unit: the job is
+ * delayed (at least `Retry-After`) and runs again. A job only ever fails for an invalid payload.
  */
 export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
   const sleep = deps.sleep ?? abortableSleep(deps.stopping);
   const now = deps.now ?? (() => new Date());
   const leaseTtlMs = deps.leaseTtlMs;
+  /** Runs of each unit in a row that an error interrupted (in this process): paces their retries. */
+  const interruptions = new Map<number, number>();
 
   const processUnitSync = async (job: Job, token?: string): Promise<UnitSyncJobResult> => {
     const payload = unitSyncPayloadSchema.safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`invalid unit-sync payload: ${payload.error.message}`);
     const { unitId } = payload.data;
     const logger = deps.logger.child({ jobId: job.id, unitId });
+    try {
+      return await syncUnit(job, token, unitId, logger);
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      // FlexyKey or Redis trouble, or a bug: the unit is never left without a job (unit-sync jobs have
+      // one BullMQ attempt). Whatever this run did not finish, the next one pushes or confirms again.
+      const count = (interruptions.get(unitId) ?? 0) + 1;
+      interruptions.set(unitId, count);
+      const retryAfterMs = isApiTrouble(error) ? (error.retryAfterMs ?? 0) : 0;
+      const retryInMs = Math.max(backoffMs(count, deps.retry.backoff), retryAfterMs);
+      logger.warn({ err: error, retryInMs }, 'unit sync interrupted by an error; will retry');
+      await job.moveToDelayed(Date.now() + retryInMs, token);
+      throw new DelayedError();
+    }
+  };
 
+  /** One run of the unit-sync job of `unitId`; what it throws (but a DelayedError) is retried later. */
+  async function syncUnit(
+    job: Job,
+    token: string | undefined,
+    unitId: number,
+    logger: Logger,
+  ): Promise<UnitSyncJobResult> {
     const lease = await deps.leases.tryAcquire(`unit:${unitId}`, leaseTtlMs);
     if (!lease) {
       // Another process syncs this unit right now (possible only around a stalled job): come back later.
@@ -93,6 +119,8 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       const snapshot = await deps.units.awaiting(unitId);
       await deps.units.updateState(unitId, { syncing: true, progressPercent: 0 });
       let outcome: SyncOutcome;
+      // Counted as they are answered: a run that ends in an error may have pushed already.
+      let pushes = 0;
       try {
         outcome = await runUnitSync(unitId, deps.timing, {
           flexykey: deps.flexykey,
@@ -100,7 +128,10 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           sleep,
           now: () => now().getTime(),
           stillOwner: () => keepAlive.held(),
-          onPushed: () => deps.units.updateState(unitId, { lastPushIso: now().toISOString() }),
+          onPushed: async () => {
+            pushes++;
+            await deps.units.updateState(unitId, { lastPushIso: now().toISOString() });
+          },
           ...(deps.stopping ? { stopping: deps.stopping } : {}),
           onProgress: async (status) => {
             const percent = status.progressPercent ?? 0;
@@ -109,17 +140,31 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           },
         });
       } catch (error) {
+        if (isApiTrouble(error)) {
+          // FlexyKey throttled us or failed (a push that may or may not have started a sync included):
+          // nothing is known about the unit's sync, which may be healthy. No Abort, no failure counted;
+          // the job is delayed (at least Retry-After) by processUnitSync, and the next run waits for a
+          // sync still in progress before it pushes.
+          await deps.units.incrementPushesBy(unitId, pushes);
+          deps.onSyncFinished?.({ unitId, result: 'error', pushes, durationMs: Date.now() - started });
+          await deps.units.updateState(unitId, {
+            lastResult: 'error',
+            lastSyncIso: now().toISOString(),
+            lastError: error.message,
+          });
+          throw error;
+        }
         outcome = {
           result: 'failed',
-          pushes: 0,
+          pushes,
           detail: error instanceof Error ? error.message : String(error),
         };
       }
-      await deps.units.incrementPushesBy(unitId, outcome.pushes);
+      await deps.units.incrementPushesBy(unitId, pushes);
       deps.onSyncFinished?.({
         unitId,
         result: outcome.result,
-        pushes: outcome.pushes,
+        pushes,
         durationMs: Date.now() - started,
       });
 
@@ -130,12 +175,20 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
         throw new DelayedError();
       }
       if (outcome.result === 'lost-lease') {
-        logger.warn('lost the unit lease mid-sync; the process that took over finishes the work');
-        return { unitId, result: outcome.result, pushes: outcome.pushes, confirmed: 0 };
+        // Nobody may have taken over (the lease expired during a long pause, a Redis failover lost it):
+        // the job is handed back rather than completed. If another process does hold the unit, the
+        // lease check at the start of the job makes this one wait its turn.
+        logger.warn('lost the unit lease mid-sync; handing the job back');
+        await job.moveToDelayed(Date.now() + Math.min(deps.timing.pollIntervalMs, 5_000), token);
+        throw new DelayedError();
       }
       if (outcome.result === 'completed' || outcome.result === 'no-changes') {
         const { confirmed, stillWaiting } = await confirm(unitId, snapshot, logger);
-        if (before.unreachable) logger.info('unit reachable again');
+        if (before.unreachable) {
+          // Cleared first: a crash before the state below leaves the unit unreachable, cleared again.
+          await deps.units.forgetToldUnreachable(unitId);
+          logger.info('unit reachable again');
+        }
         await deps.units.updateState(unitId, {
           lastResult: outcome.result,
           lastSyncIso: now().toISOString(),
@@ -146,38 +199,45 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
           progressPercent: 100,
         });
         if (stillWaiting) await deps.requestSync(unitId, 'rows not yet synced after a completed sync');
-        logger.info({ result: outcome.result, pushes: outcome.pushes, confirmed }, 'unit synced');
-        return { unitId, result: outcome.result, pushes: outcome.pushes, confirmed };
+        interruptions.delete(unitId);
+        logger.info({ result: outcome.result, pushes, confirmed }, 'unit synced');
+        return { unitId, result: outcome.result, pushes, confirmed };
       }
 
-      // Failed, timed out, past our deadline, or an API error: Abort (guide: before pushing again), back off.
+      // Failed, timed out, past our deadline, or refused by FlexyKey (e.g. 404): Abort (guide: before
+      // pushing again), back off.
       try {
         await deps.flexykey.unitSync.abort({ unitId });
       } catch (error) {
         logger.warn({ err: error }, 'abort after a failed sync did not succeed');
       }
       const failures = before.failures + 1;
-      const becomesUnreachable = failures >= deps.retry.maxAttempts;
+      const unreachable = failures >= deps.retry.maxAttempts;
       await deps.units.updateState(unitId, {
         lastResult: outcome.result,
         lastSyncIso: now().toISOString(),
         lastError: outcome.detail,
         failures,
-        unreachable: becomesUnreachable,
-        ...(becomesUnreachable && !before.unreachable ? { unreachableSinceIso: now().toISOString() } : {}),
+        unreachable,
+        ...(unreachable && !before.unreachable ? { unreachableSinceIso: now().toISOString() } : {}),
       });
-      if (becomesUnreachable && !before.unreachable) {
-        logger.error({ failures, detail: outcome.detail }, 'unit unreachable; retrying it periodically');
+      interruptions.delete(unitId);
+      if (unreachable) {
+        if (before.unreachable) {
+          logger.warn({ failures, detail: outcome.detail }, 'unreachable unit failed again; will retry');
+        } else {
+          logger.error({ failures, detail: outcome.detail }, 'unit unreachable; retrying it periodically');
+        }
+        // Every attempt while it stays unreachable: bookings that started waiting since are told too.
         await reportUnreachable(
           unitId,
           `unit ${unitId} unreachable after ${failures} attempts: ${outcome.detail}`,
+          logger,
         );
       } else {
         logger.warn({ failures, result: outcome.result, detail: outcome.detail }, 'sync failed; will retry');
       }
-      const delay = becomesUnreachable
-        ? deps.retry.unreachableRetryMs
-        : backoffMs(failures, deps.retry.backoff);
+      const delay = unreachable ? deps.retry.unreachableRetryMs : backoffMs(failures, deps.retry.backoff);
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
     } finally {
@@ -185,13 +245,21 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       await deps.units.updateState(unitId, { syncing: false }).catch(() => {});
       await lease.release().catch(() => {});
     }
-  };
+  }
 
   /**
    * Announces what a process that died mid-confirmation left noted (the worker runs it every few
-   * seconds, whether or not any unit syncs: the bookings concerned may have no sync coming).
+   * seconds, whether or not any unit syncs: the bookings concerned may have no sync coming). Bookings
+   * claimed more than `staleClaimMs` ago and still not announced were claimed by a process that died
+   * before publishing: they are taken back and announced (at least once).
    */
-  const sweepAnnouncements = async () => announce(await deps.units.pendingAnnouncements());
+  const sweepAnnouncements = async ({ staleClaimMs = 30_000 }: { staleClaimMs?: number } = {}) => {
+    const reclaimed = await deps.units.reclaimStaleAnnouncements(staleClaimMs);
+    if (reclaimed.length > 0) {
+      deps.logger.warn({ bookings: reclaimed.length }, 'announcing again what a stopped process had claimed');
+    }
+    await announce(await deps.units.pendingAnnouncements());
+  };
 
   return Object.assign(processUnitSync, { sweepAnnouncements });
 
@@ -219,10 +287,16 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
     ]);
     const confirmed = new Map<string, string>();
     let beingApplied = 0;
+    // Unreadable records (logged) keep waiting, but another sync would not make them readable.
+    let unreadable = 0;
     bookingKeys.forEach((bookingKey, index) => {
       const generation = snapshot.get(bookingKey) as string;
       const record = records[index];
-      if (record === null || generations[index] !== generation) return;
+      if (record === null) {
+        unreadable++;
+        return;
+      }
+      if (generations[index] !== generation) return;
       // Its change is still being made (a create may land after our push): its bookings job asks for
       // the sync that confirms it, once the change is on the server.
       if (record?.applying) {
@@ -230,8 +304,12 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
         return;
       }
       const entry = record?.entries.find((e) => e.unitId === unitId);
+      // An entry without a row id on a record no longer being applied was left by an abandoned change
+      // (see Applier.abandon): nothing will ever confirm it, so its mark goes once the unit was pushed.
       const arrived = entry
-        ? entry.entryId !== undefined && isSynced(byId.get(String(entry.entryId)))
+        ? entry.entryId === undefined
+          ? record?.failure !== undefined
+          : isSynced(byId.get(String(entry.entryId)))
         : !deletionsPending;
       if (arrived) confirmed.set(bookingKey, generation);
     });
@@ -245,7 +323,7 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
       }),
     );
     await announce([...confirmed.keys()], unitId, confirmedRecords);
-    const notYetSynced = snapshot.size - confirmed.size - beingApplied;
+    const notYetSynced = snapshot.size - confirmed.size - beingApplied - unreadable;
     if (notYetSynced > 0) logger.info({ waiting: notYetSynced }, 'some rows are not synced yet');
     return { confirmed: cleared.length, stillWaiting: notYetSynced > 0 };
   }
@@ -269,52 +347,85 @@ export function createUnitSyncProcessor(deps: UnitSyncProcessorDeps) {
 
   /**
    * Announces each booking that no unit waits for any more — synced, or revoked when nothing of it is
-   * left — once: concurrent confirmations of its units race to the same check, and only a booking
-   * still noted is announced. `unitId` names the unit that confirmed last, for a revocation.
-   * `confirmedRecords` are records the caller read before confirming their generation: what the units
-   * hold, so they are announced as read (a change begun since keeps its unit waiting, and is announced
-   * after its own sync); the others are read here.
+   * left — once: concurrent confirmations of its units race to claim it, and only the caller that moves
+   * it from the noted set to the announcing one publishes. A booking whose latest event failed part-way
+   * (`failure`) is not announced synced (its units hold only part of the change). `unitId` names the
+   * unit that confirmed last, for a revocation. `confirmedRecords` are records the caller read before
+   * confirming their generation: what the units hold, so they are announced as read (a change begun
+   * since keeps its unit waiting, and is announced after its own sync); the others are read here.
+   * What cannot be announced now (still being applied, unreadable, or publishing failed) is noted again.
    */
   async function announce(
     bookingKeys: readonly string[],
     unitId?: number,
     confirmedRecords: ReadonlyMap<string, StoredBooking> = new Map(),
   ): Promise<void> {
-    const ready = await deps.units.announceable(bookingKeys);
+    const claim = await deps.units.claimAnnounceable(bookingKeys);
+    const ready = claim.bookingKeys;
     if (ready.length === 0) return;
-    const unread = ready.filter((bookingKey) => !confirmedRecords.has(bookingKey));
-    const fresh = await readRecords(unread, deps.logger);
-    const records = new Map<string, StoredBooking | null | undefined>(confirmedRecords);
-    for (const [index, bookingKey] of unread.entries()) records.set(bookingKey, fresh[index]);
     const done: string[] = [];
-    await Promise.all(
-      ready.map(async (bookingKey) => {
-        const record = records.get(bookingKey);
-        // Still being applied: the bookings job announces it when it finishes (see applyPlan).
-        if (record === null || record?.applying) return;
-        if (record) {
-          if (record.entries.length === 0) {
+    const again: string[] = [];
+    try {
+      const unread = ready.filter((bookingKey) => !confirmedRecords.has(bookingKey));
+      const fresh = await readRecords(unread, deps.logger);
+      const records = new Map<string, StoredBooking | null | undefined>(confirmedRecords);
+      for (const [index, bookingKey] of unread.entries()) records.set(bookingKey, fresh[index]);
+      const published = await Promise.allSettled(
+        ready.map(async (bookingKey) => {
+          const record = records.get(bookingKey);
+          // Still being applied: the bookings job announces it when it finishes (see applyPlan).
+          if (record === null || record?.applying) {
+            again.push(bookingKey);
+            return;
+          }
+          if (record?.entries.length === 0) {
             await deps.publishOutcome(record, 'revoked', {
               units: unitId === undefined ? [] : [{ unitId, state: 'removed' }],
             });
-          } else {
+          } else if (record?.failure) {
+            deps.logger.info(
+              { booking: bookingKey },
+              'not announced synced: its latest event failed part-way',
+            );
+          } else if (record) {
             await deps.publishOutcome(record, 'synced');
           }
-        }
-        done.push(bookingKey);
-      }),
-    );
-    await deps.units.announced(...done);
+          done.push(bookingKey);
+        }),
+      );
+      const failed = published.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      // Whatever was neither announced nor kept back is noted again (an error on the way included).
+      const handled = new Set([...done, ...again]);
+      again.push(...ready.filter((bookingKey) => !handled.has(bookingKey)));
+      await deps.units.endAnnouncing(claim.at, done);
+      await deps.units.endAnnouncing(claim.at, again, true);
+    }
   }
 
-  async function reportUnreachable(unitId: number, reason: string) {
-    for (const bookingKey of (await deps.units.awaiting(unitId)).keys()) {
-      const record = await deps.bookings.get(bookingKey);
-      if (!record) continue;
-      await deps.publishOutcome(record, 'failed', {
-        reason,
-        units: [{ unitId, state: 'unreachable', detail: reason }],
-      });
+  /**
+   * Tells each booking waiting for the unreachable unit, once per change of it (`failed`, the unit
+   * `unreachable`): those that waited when it became unreachable, and those that started waiting since.
+   * Noted after publishing (at least once). An unreadable record is logged and skipped.
+   */
+  async function reportUnreachable(unitId: number, reason: string, logger: Logger) {
+    const waiting = await deps.units.awaiting(unitId);
+    const untold = await deps.units.notToldUnreachable(unitId, waiting);
+    if (untold.length === 0) return;
+    const records = await readRecords(untold, logger);
+    const told = new Map<string, string>();
+    for (const [index, bookingKey] of untold.entries()) {
+      const record = records[index];
+      if (record === null) continue;
+      if (record) {
+        await deps.publishOutcome(record, 'failed', {
+          reason,
+          units: [{ unitId, state: 'unreachable', detail: reason }],
+        });
+      }
+      told.set(bookingKey, waiting.get(bookingKey) as string);
     }
+    await deps.units.toldUnreachable(unitId, told);
   }
 }

@@ -46,16 +46,59 @@ end
 return cleared
 `);
 
-/** Of the bookings whose awaiting sets are KEYS[2..], those no unit waits for that KEYS[1] still notes. */
-const ANNOUNCEABLE = luaScript(`
-local ready = {}
+/** Redis's clock in ms (the same for every process: claims are compared across machines). */
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/**
+ * Claims, of the bookings ARGV, those no unit waits for (awaiting sets KEYS[3..]) that the to-announce
+ * set KEYS[1] still notes: each moves from there into the announcing sorted set KEYS[2] (score = now),
+ * so of two callers at the same moment only one gets it. Returns the claim time, then the bookings.
+ */
+const CLAIM_ANNOUNCEABLE = luaScript(`${NOW_MS}
+local claimed = { tostring(now) }
 for i = 1, #ARGV do
-  if redis.call('SCARD', KEYS[1 + i]) == 0 and redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then
-    ready[#ready + 1] = ARGV[i]
+  if redis.call('SCARD', KEYS[2 + i]) == 0 and redis.call('SREM', KEYS[1], ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[2], now, ARGV[i])
+    claimed[#claimed + 1] = ARGV[i]
   end
 end
-return ready
+return claimed
 `);
+
+/**
+ * Ends claims made at ARGV[1] (a later claim of the same booking is left alone): removes the bookings
+ * ARGV[3..] from the announcing set KEYS[1] and, when ARGV[2] is '1', notes them again in KEYS[2].
+ */
+const END_ANNOUNCING = luaScript(`
+local ended = 0
+for i = 3, #ARGV do
+  if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[i])) == tonumber(ARGV[1]) then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    if ARGV[2] == '1' then redis.call('SADD', KEYS[2], ARGV[i]) end
+    ended = ended + 1
+  end
+end
+return ended
+`);
+
+/** Moves up to ARGV[2] claims older than ARGV[1] ms from the announcing set KEYS[1] back to KEYS[2]. */
+const RECLAIM_STALE_ANNOUNCEMENTS = luaScript(`${NOW_MS}
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[2]))
+for _, bookingKey in ipairs(stale) do
+  redis.call('ZREM', KEYS[1], bookingKey)
+  redis.call('SADD', KEYS[2], bookingKey)
+end
+return stale
+`);
+
+/** Bookings a caller took to announce (see `claimAnnounceable`), and when, which ends the claim. */
+export interface AnnouncementClaim {
+  at: number;
+  bookingKeys: string[];
+}
 
 export const unitStateSchema = z.object({
   /** Outcome of the last sync attempt. */
@@ -227,24 +270,68 @@ export function createUnitStore(redis: Redis, prefix: string) {
       )) as string[];
     },
 
-    /** Notes bookings to announce once no unit waits for them; survives a crash until `announced`. */
+    /** Notes bookings to announce once no unit waits for them; kept until claimed (or `announced`). */
     async noteToAnnounce(bookingKeys: readonly string[]): Promise<void> {
       if (bookingKeys.length > 0) await redis.sadd(keys.toAnnounce, ...bookingKeys);
     },
 
-    /** Of `bookingKeys`, those still noted to announce that no unit waits for any more. */
-    async announceable(bookingKeys: readonly string[]): Promise<string[]> {
-      if (bookingKeys.length === 0) return [];
-      return (await runScript(
+    /**
+     * Takes, of `bookingKeys`, those still noted to announce that no unit waits for any more, atomically:
+     * each is moved to the announcing set, so two callers at the same moment never both get one. The
+     * caller publishes, then ends the claim (`endAnnouncing`); a claim left by a crash is taken back
+     * by `reclaimStaleAnnouncements`.
+     */
+    async claimAnnounceable(bookingKeys: readonly string[]): Promise<AnnouncementClaim> {
+      if (bookingKeys.length === 0) return { at: 0, bookingKeys: [] };
+      const [at, ...claimed] = (await runScript(
         redis,
-        ANNOUNCEABLE,
-        [keys.toAnnounce, ...bookingKeys.map((bookingKey) => keys.bookingAwaitingUnits(bookingKey))],
+        CLAIM_ANNOUNCEABLE,
+        [
+          keys.toAnnounce,
+          keys.announcing,
+          ...bookingKeys.map((bookingKey) => keys.bookingAwaitingUnits(bookingKey)),
+        ],
         [...bookingKeys],
       )) as string[];
+      return { at: Number(at), bookingKeys: claimed };
     },
 
+    /**
+     * Ends a claim on `bookingKeys`: announced, or (`noteAgain`) not announced after all and noted
+     * to announce again. A later claim of the same booking (changed and confirmed again) is kept.
+     */
+    async endAnnouncing(claimedAt: number, bookingKeys: readonly string[], noteAgain = false): Promise<void> {
+      if (bookingKeys.length === 0) return;
+      await runScript(
+        redis,
+        END_ANNOUNCING,
+        [keys.announcing, keys.toAnnounce],
+        [claimedAt, noteAgain ? '1' : '0', ...bookingKeys],
+      );
+    },
+
+    /** Forgets the bookings' notes and claims: announced by someone who did not claim them first. */
     async announced(...bookingKeys: string[]): Promise<void> {
-      if (bookingKeys.length > 0) await redis.srem(keys.toAnnounce, ...bookingKeys);
+      if (bookingKeys.length > 0) {
+        await redis
+          .multi()
+          .srem(keys.toAnnounce, ...bookingKeys)
+          .zrem(keys.announcing, ...bookingKeys)
+          .exec();
+      }
+    },
+
+    /**
+     * Notes again claims older than `olderThanMs` (up to `count`): their claimer died between claiming
+     * and publishing. Returns the bookings taken back.
+     */
+    async reclaimStaleAnnouncements(olderThanMs: number, count = 100): Promise<string[]> {
+      return (await runScript(
+        redis,
+        RECLAIM_STALE_ANNOUNCEMENTS,
+        [keys.announcing, keys.toAnnounce],
+        [Math.max(0, Math.round(olderThanMs)), count],
+      )) as string[];
     },
 
     /** Up to `count` bookings still to announce (left by a process that died mid-confirmation). */
@@ -255,6 +342,20 @@ export function createUnitStore(redis: Redis, prefix: string) {
     /** Units where a change of the booking has not arrived yet. */
     async awaitingUnitsOf(bookingKey: string): Promise<number[]> {
       return (await redis.smembers(keys.bookingAwaitingUnits(bookingKey))).map(Number).sort((a, b) => a - b);
+    },
+
+    /** Known units that some booking's change still has to reach (two round trips, however many units). */
+    async unitsWithAwaiting(): Promise<number[]> {
+      const unitIds = (await redis.smembers(keys.units)).map(Number).sort((a, b) => a - b);
+      if (unitIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const unitId of unitIds) pipeline.hlen(keys.unitAwaiting(unitId));
+      const lengths = (await pipeline.exec()) ?? [];
+      return unitIds.filter((_, index) => {
+        const [error, length] = lengths[index] ?? [];
+        if (error) throw error;
+        return Number(length) > 0;
+      });
     },
 
     async state(unitId: number): Promise<UnitState> {
@@ -268,6 +369,27 @@ export function createUnitStore(redis: Redis, prefix: string) {
         flat[field] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
       }
       await redis.multi().hset(keys.unitState(unitId), flat).sadd(keys.units, String(unitId)).exec();
+    },
+
+    /**
+     * Of the bookings waiting on an unreachable unit (booking key → generation, as {@link awaiting}
+     * returns them), those not told yet that this change of theirs cannot reach the unit.
+     */
+    async notToldUnreachable(unitId: number, waiting: ReadonlyMap<string, string>): Promise<string[]> {
+      if (waiting.size === 0) return [];
+      const bookingKeys = [...waiting.keys()];
+      const told = await redis.hmget(keys.unitToldUnreachable(unitId), ...bookingKeys);
+      return bookingKeys.filter((bookingKey, index) => told[index] !== waiting.get(bookingKey));
+    },
+
+    /** Notes that these bookings (booking key → generation) were told the unit is unreachable. */
+    async toldUnreachable(unitId: number, told: ReadonlyMap<string, string>): Promise<void> {
+      if (told.size > 0) await redis.hset(keys.unitToldUnreachable(unitId), Object.fromEntries(told));
+    },
+
+    /** Forgets who was told the unit is unreachable (it is reachable again). */
+    async forgetToldUnreachable(unitId: number): Promise<void> {
+      await redis.del(keys.unitToldUnreachable(unitId));
     },
 
     async incrementPushesBy(unitId: number, pushes: number): Promise<void> {

@@ -14,7 +14,7 @@ import {
   readWebhookSecrets,
   webhookRoutes,
 } from '../http';
-import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
+import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE, unitSyncJobOptions } from '../jobs';
 import type { Logger } from '../logging';
 import type { RandomInt } from '../planner';
 import { createReconcileProcessor, startReconcileSchedule } from '../reconcile';
@@ -22,6 +22,8 @@ import { createServices, type Services } from './services';
 
 /** How often a worker announces bookings that a process dying mid-confirmation left noted. */
 const ANNOUNCEMENT_SWEEP_MS = 5_000;
+/** How often a worker looks for units that wait for a change but have no sync coming. */
+const MISSING_SYNC_SWEEP_MS = 30_000;
 
 export interface StartWorkerOptions {
   config: FlexysyncConfig;
@@ -32,9 +34,15 @@ export interface StartWorkerOptions {
   now?: () => Date;
   /**
    * How long close() waits for in-flight jobs before giving up on them (they are then retried elsewhere).
-   * Below the usual 10 s an orchestrator grants before SIGKILL. @default 8_000
+   * Bounds the whole of close(), below the usual 10 s an orchestrator grants before SIGKILL.
+   * @default 8_000
    */
   closeTimeoutMs?: number;
+  /**
+   * How often to look for units that some booking's change still has to reach but that have no sync
+   * queued, and ask for one (see requestMissingSyncs). @default 30_000
+   */
+  missingSyncSweepMs?: number;
 }
 
 export interface RunningWorker {
@@ -46,6 +54,38 @@ export interface RunningWorker {
   reconcileQueue: Queue;
   /** Stops taking jobs, lets in-flight ones finish (bounded), closes every connection. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * The safety net under "every marked unit gets a sync": asks for a sync of each unit that some
+ * booking's change still has to reach (a non-empty awaiting hash) but that has no unit-sync job waiting,
+ * delayed or active — its request was lost, e.g. a bookings job failed for good after marking the unit.
+ * The job is found through the unit's deduplication id (`unitSyncJobOptions`); an id naming a job that
+ * is gone or already finished does not count. Four round trips whatever the number of units (and the
+ * adds, issued together). Returns the units it asked a sync for.
+ */
+export async function requestMissingSyncs(
+  services: Pick<Services, 'units' | 'unitSyncQueue' | 'requestSync'>,
+): Promise<number[]> {
+  const unitIds = await services.units.unitsWithAwaiting();
+  if (unitIds.length === 0) return [];
+  const queue = services.unitSyncQueue;
+  const deduplicationId = (unitId: number) => unitSyncJobOptions(unitId).deduplication.id;
+  // Issued together: ioredis sends them back to back, one round trip for all.
+  const jobIds = await Promise.all(
+    unitIds.map((unitId) => queue.getDeduplicationJobId(deduplicationId(unitId))),
+  );
+  // The jobs those ids name, read together too: one that is gone left a stale id behind (BullMQ's
+  // next add replaces it), and a finished one no longer syncs anything.
+  const jobs = await Promise.all(jobIds.map((jobId) => (jobId ? queue.getJob(jobId) : undefined)));
+  const missing = unitIds.filter((_, index) => {
+    const job = jobs[index];
+    return !job || job.finishedOn !== undefined;
+  });
+  await Promise.all(
+    missing.map((unitId) => services.requestSync(unitId, 'waiting for a change, no sync queued')),
+  );
+  return missing;
 }
 
 /**
@@ -210,6 +250,28 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
   }, ANNOUNCEMENT_SWEEP_MS);
   sweeping.unref();
+  // Units marked as waiting for a change whose sync request was lost (at least once, eventually).
+  let lookingForMissingSyncs = false;
+  const lookingForMissing = setInterval(() => {
+    if (lookingForMissingSyncs) return;
+    lookingForMissingSyncs = true;
+    requestMissingSyncs(services)
+      .then((units) => {
+        if (units.length > 0) {
+          logger.warn(
+            { units: units.slice(0, 20), count: units.length },
+            'units waited for a change with no sync queued; syncs requested',
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message }, 'missing-sync sweep failed; next one retries');
+      })
+      .finally(() => {
+        lookingForMissingSyncs = false;
+      });
+  }, options.missingSyncSweepMs ?? MISSING_SYNC_SWEEP_MS);
+  lookingForMissing.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -220,16 +282,29 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     reconcileQueue: services.reconcileQueue,
     close() {
       closing ??= (async () => {
-        const timeoutMs = options.closeTimeoutMs ?? 8_000;
-        const bounded = (promise: Promise<unknown>) =>
-          Promise.race([promise, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+        // One deadline for the whole close: each stage waits at most for the time left (a stage cut
+        // short goes on in the background; what it held is retried elsewhere).
+        const deadline = Date.now() + (options.closeTimeoutMs ?? 8_000);
+        const bounded = async (promise: Promise<unknown> | undefined) => {
+          let timer: NodeJS.Timeout | undefined;
+          const timeLeft = new Promise((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+            timer.unref();
+          });
+          try {
+            await Promise.race([promise, timeLeft]);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
         // Refuse new intake and report not ready, stop triggering work, then the workers (they finish
         // in-flight jobs), then what they used.
         shuttingDown = true;
         stopping.abort();
         clearInterval(sweeping);
-        await http?.close();
-        await schedule?.stop();
+        clearInterval(lookingForMissing);
+        await bounded(http?.close());
+        await bounded(schedule?.stop());
         await bounded(Promise.all(workers.map((worker) => worker.close())));
         await bounded(services.close());
         logger.info('worker stopped');

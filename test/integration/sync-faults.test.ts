@@ -240,6 +240,44 @@ describe('sync engine under faults', () => {
     expect(engine.device(7001)).toHaveLength(20);
     expect(engine.device(7002)).toHaveLength(20);
   }, 90_000);
+
+  it('the unit lease vanishing mid-sync with nobody taking over: the job is handed back and the sync confirmed', async () => {
+    engine = await startEngine({
+      // Two packets of 1.5 s: the sync runs for ~3 s.
+      seed: engineSeed(2, 1_500),
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+      simulator: { syncTimeoutMs: 60_000 },
+      sync: { deadlineMs: 60_000 },
+      // Lease TTL 3 s: the keep-alive extends it every second and finds it gone soon after.
+      config: {
+        queues: { bookings: { concurrency: 4 }, unitSync: { concurrency: 8 }, lockDurationMs: 3_000 },
+      },
+    });
+    const { sim, redis, prefix } = engine;
+    await engine.enqueue([booking('LEASE-1', 'room')]);
+    await waitFor(() => sim.simulator.unit(7001).sync.status.state === 'InProgress', {
+      timeoutMs: 30_000,
+      description: 'sync in progress',
+    });
+    // Lost without anyone else taking it (as after an expiry during a long pause, or a Redis failover).
+    expect(await redis.del(`${prefix}:lease:{unit:7001}`)).toBe(1);
+
+    await engine.waitForState('pms/LEASE-1', 'synced', 60_000);
+    expect(engine.device(7001)).toHaveLength(1);
+    const queue = engine.worker?.unitSyncQueue;
+    await waitFor(
+      async () => {
+        const counts = (await queue?.getJobCounts('waiting', 'delayed', 'active')) ?? {};
+        return Object.values(counts).every((count) => count === 0);
+      },
+      { timeoutMs: 30_000, description: 'unit-sync queue idle' },
+    );
+    // The job that lost the lease did not end there: it ran again and confirmed the sync.
+    const results = ((await queue?.getCompleted()) ?? []).map((job) => job.returnvalue?.result);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.filter((result) => result !== 'completed' && result !== 'no-changes')).toEqual([]);
+    expect(sim.simulator.unit(7001).sync.overlapViolations).toBe(0);
+  }, 120_000);
 });
 
 describe('PIN uniqueness on a unit, checked against the claims in Redis', () => {

@@ -60,24 +60,83 @@ describe('unit store in Redis: claims, awaiting marks, announcements', () => {
     expect(await units.awaitingUnitsOf('pms/B')).toEqual([501]);
   });
 
-  it('announces a noted booking once no unit waits for it, and forgets it when told', async () => {
+  it('claims a noted booking for announcing once no unit waits for it, for one caller only', async () => {
     const generation = await units.markAwaiting(601, 'pms/C');
     await units.noteToAnnounce(['pms/C', 'pms/D']);
     // pms/C still waits on 601; pms/D waits nowhere but is noted; pms/E is not noted at all.
-    expect(await units.announceable(['pms/C', 'pms/D', 'pms/E'])).toEqual(['pms/D']);
+    const first = await units.claimAnnounceable(['pms/C', 'pms/D', 'pms/E']);
+    expect(first.bookingKeys).toEqual(['pms/D']);
+    // Claimed: nobody else gets it, even though it is not announced yet.
+    expect((await units.claimAnnounceable(['pms/D'])).bookingKeys).toEqual([]);
+    expect(await redis.zscore(`${prefix}:announcing`, 'pms/D')).toBe(String(first.at));
 
+    // Two confirmations of pms/C's last units at the same moment: exactly one claims it.
     await units.clearAwaiting(601, new Map([['pms/C', generation]]));
-    expect(await units.announceable(['pms/C', 'pms/D', 'pms/E'])).toEqual(['pms/C', 'pms/D']);
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => units.claimAnnounceable(['pms/C', 'pms/D'])),
+    );
+    expect(racing.flatMap((claim) => claim.bookingKeys)).toEqual(['pms/C']);
 
-    await units.announced('pms/C', 'pms/D');
-    expect(await units.announceable(['pms/C', 'pms/D'])).toEqual([]);
+    await units.endAnnouncing(first.at, ['pms/D']);
+    const cClaim = racing.find((claim) => claim.bookingKeys.length > 0);
+    await units.endAnnouncing(cClaim?.at ?? 0, ['pms/C']);
+    expect(await redis.zcard(`${prefix}:announcing`)).toBe(0);
     expect(await units.pendingAnnouncements()).toEqual([]);
+  });
+
+  it('notes again what a claimer hands back, keeps a later claim, and takes back claims left too long', async () => {
+    await units.noteToAnnounce(['pms/F']);
+    const handedBack = await units.claimAnnounceable(['pms/F']);
+    await units.endAnnouncing(handedBack.at, ['pms/F'], true);
+    expect(await units.pendingAnnouncements()).toEqual(['pms/F']);
+    expect(await redis.zcard(`${prefix}:announcing`)).toBe(0);
+
+    // Claimed, then changed and confirmed again: the second claim survives the first one's end.
+    const older = await units.claimAnnounceable(['pms/F']);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await units.noteToAnnounce(['pms/F']);
+    const newer = await units.claimAnnounceable(['pms/F']);
+    expect(newer.bookingKeys).toEqual(['pms/F']);
+    expect(newer.at).toBeGreaterThan(older.at);
+    await units.endAnnouncing(older.at, ['pms/F']);
+    expect(await redis.zscore(`${prefix}:announcing`, 'pms/F')).toBe(String(newer.at));
+
+    // Its claimer died before publishing: a young claim stays, an old one is noted again.
+    expect(await units.reclaimStaleAnnouncements(60_000)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await units.reclaimStaleAnnouncements(1)).toEqual(['pms/F']);
+    expect(await units.pendingAnnouncements()).toEqual(['pms/F']);
+    expect(await redis.zcard(`${prefix}:announcing`)).toBe(0);
+
+    // Announced by the bookings job itself: note and any claim go.
+    await units.claimAnnounceable(['pms/F']);
+    await units.noteToAnnounce(['pms/F']);
+    await units.announced('pms/F');
+    expect(await units.pendingAnnouncements()).toEqual([]);
+    expect(await redis.zcard(`${prefix}:announcing`)).toBe(0);
+  });
+
+  it('lists the units some change still has to reach, in one pipelined read', async () => {
+    const sweepPrefix = uniquePrefix('awaiting-sweep');
+    const store = createUnitStore(redis, sweepPrefix);
+    try {
+      expect(await store.unitsWithAwaiting()).toEqual([]);
+      await store.markAwaiting(903, 'pms/G');
+      const cleared = await store.markAwaiting(902, 'pms/G');
+      await store.markAwaiting(901, 'pms/H');
+      await store.updateState(904, { lastResult: 'completed' });
+      await store.clearAwaiting(902, new Map([['pms/G', cleared]]));
+      expect(await store.unitsWithAwaiting()).toEqual([901, 903]);
+    } finally {
+      await deleteKeysWithPrefix(redis, sweepPrefix);
+    }
   });
 
   it('answers empty questions without asking Redis for nothing', async () => {
     expect(await units.awaitingGenerations(701, [])).toEqual([]);
     expect(await units.clearAwaiting(701, new Map())).toEqual([]);
-    expect(await units.announceable([])).toEqual([]);
+    expect(await units.claimAnnounceable([])).toEqual({ at: 0, bookingKeys: [] });
+    await expect(units.endAnnouncing(0, [])).resolves.toBeUndefined();
     await expect(units.announced()).resolves.toBeUndefined();
   });
 });

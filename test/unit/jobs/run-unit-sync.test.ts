@@ -1,14 +1,23 @@
-import type { FlexyKeyClient, SyncStatus } from '../../../src/flexykey';
-import { runUnitSync } from '../../../src/jobs/run-unit-sync';
+import {
+  FlexyKeyAuthError,
+  type FlexyKeyClient,
+  FlexyKeyConnectionError,
+  FlexyKeyForbiddenError,
+  FlexyKeyNotFoundError,
+  FlexyKeyRateLimitError,
+  FlexyKeyServerError,
+  type SyncStatus,
+} from '../../../src/flexykey';
+import { isApiTrouble, runUnitSync } from '../../../src/jobs/run-unit-sync';
 import { createLogger } from '../../../src/logging';
 
 const TIMING = { pollIntervalMs: 2_500, statusCacheGuardMs: 2_000, deadlineMs: 60_000 };
 
 /**
- * A unit whose Status answers come from a script, one per call, on a fake clock that only moves when
- * the sync sleeps: what runUnitSync asked, and when, is then exact.
+ * A unit whose Status answers come from a script, one per call (an Error is thrown), on a fake clock
+ * that only moves when the sync sleeps: what runUnitSync asked, and when, is then exact.
  */
-function scriptedUnit(statuses: Partial<SyncStatus>[], push: string[] = ['Queued']) {
+function scriptedUnit(statuses: (Partial<SyncStatus> | Error)[], push: string[] = ['Queued']) {
   let clock = 0;
   const calls: string[] = [];
   const status = (s: Partial<SyncStatus>) => ({ active: s.state === 'InProgress', ...s }) as SyncStatus;
@@ -16,7 +25,9 @@ function scriptedUnit(statuses: Partial<SyncStatus>[], push: string[] = ['Queued
     unitSync: {
       status: async () => {
         calls.push(`status@${clock}`);
-        return status(statuses.shift() ?? { state: 'InProgress' });
+        const next = statuses.shift() ?? { state: 'InProgress' };
+        if (next instanceof Error) throw next;
+        return status(next);
       },
       pushChanges: async () => {
         calls.push(`push@${clock}`);
@@ -140,5 +151,63 @@ describe('runUnitSync timing', () => {
     const unit = scriptedUnit([{ state: 'None' }], ['NoChanges']);
     expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'no-changes', pushes: 1 });
     expect(unit.calls).toEqual(['status@0', 'push@0']);
+  });
+});
+
+const STATUS_CALL = { method: 'GET', path: '/v1/UnitSync/Status' };
+
+describe('runUnitSync and FlexyKey trouble while polling', () => {
+  it('a rate-limited or failing poll waits Retry-After (or the poll interval, if longer) and polls on', async () => {
+    const unit = scriptedUnit([
+      { state: 'Completed', startedIso: 'a' },
+      new FlexyKeyRateLimitError({ ...STATUS_CALL, retryAfterMs: 6_000 }),
+      new FlexyKeyServerError({ ...STATUS_CALL, statusCode: 503, retryable: true }),
+      { state: 'InProgress', startedIso: 'b', progressPercent: 50 },
+      { state: 'Completed', startedIso: 'b' },
+    ]);
+    expect(await runUnitSync(7, TIMING, unit.deps)).toEqual({ result: 'completed', pushes: 1 });
+    expect(unit.calls).toEqual([
+      'status@0',
+      'push@0',
+      'status@2100', // 429, Retry-After 6 s
+      'status@8100', // 503: one poll interval
+      'status@10600',
+      'status@13100',
+    ]);
+  });
+
+  it('still in trouble at our deadline: throws the API error (not a deadline of the unit)', async () => {
+    const outage = new FlexyKeyConnectionError({
+      ...STATUS_CALL,
+      requestSent: false,
+      retryable: true,
+      message: 'GET /v1/UnitSync/Status: could not connect (ECONNREFUSED)',
+    });
+    const unit = scriptedUnit([{ state: 'Completed', startedIso: 'a' }, ...Array(10).fill(outage)]);
+    await expect(runUnitSync(7, { ...TIMING, deadlineMs: 5_000 }, unit.deps)).rejects.toBe(outage);
+    expect(unit.calls).toEqual(['status@0', 'push@0', 'status@2100', 'status@4600', 'status@7100']);
+  });
+
+  it('an error that is not API trouble (403) is thrown at once', async () => {
+    const forbidden = new FlexyKeyForbiddenError(STATUS_CALL);
+    const unit = scriptedUnit([{ state: 'Completed', startedIso: 'a' }, forbidden]);
+    await expect(runUnitSync(7, TIMING, unit.deps)).rejects.toBe(forbidden);
+    expect(unit.calls).toEqual(['status@0', 'push@0', 'status@2100']);
+  });
+
+  it('API trouble: 429, 5xx (a PushChanges not safe to resend included), timeouts, connection errors, 401', () => {
+    const push = { method: 'POST', path: '/v1/UnitSync/PushChanges' };
+    expect(isApiTrouble(new FlexyKeyServerError({ ...push, statusCode: 503, retryable: false }))).toBe(true);
+    expect(
+      isApiTrouble(
+        new FlexyKeyConnectionError({ ...push, requestSent: true, retryable: false, message: 'reset' }),
+      ),
+    ).toBe(true);
+    expect(isApiTrouble(new FlexyKeyRateLimitError(push))).toBe(true);
+    // Credentials being rotated: not the unit's fault either.
+    expect(isApiTrouble(new FlexyKeyAuthError(push))).toBe(true);
+    expect(isApiTrouble(new FlexyKeyNotFoundError(push))).toBe(false);
+    expect(isApiTrouble(new FlexyKeyForbiddenError(push))).toBe(false);
+    expect(isApiTrouble(new Error('redis down'))).toBe(false);
   });
 });
