@@ -16,7 +16,7 @@ import {
   type PlannedPlan,
   type UnitsInUse,
 } from '../planner';
-import type { BookingStore, UnitStore } from '../store';
+import { type BookingStore, FencedOutError, type UnitStore, type WriteFence } from '../store';
 
 /**
  * Raised when an idNumber is held on the unit by an entry that is not this booking's (a hand-made
@@ -96,6 +96,12 @@ export interface ApplyInput {
    * a process that lost it (a long pause, a network split) stops instead of racing the new holder.
    */
   stillOwner?: () => boolean;
+  /**
+   * The booking's lease as Redis holds it: every record write checks it in the same script, so a
+   * process that lost the lease without noticing yet (its writes queued during a partition) cannot
+   * overwrite the next holder's record.
+   */
+  fence?: WriteFence;
   /** Fields of the record that come from the event, not from the plan. */
   base: Pick<
     StoredBooking,
@@ -130,6 +136,16 @@ function storedEntry(entry: DesiredEntry, entryId: number | string | undefined):
     validFromIso: entry.validFromIso,
     validToIso: entry.validToIso,
   };
+}
+
+/** A record write's promise, its FencedOutError (the lease was lost) told as a {@link LeaseLostError}. */
+async function fenced<T>(bookingKey: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof FencedOutError) throw new LeaseLostError(bookingKey);
+    throw error;
+  }
 }
 
 /** The same recorded entry: one unit, one idNumber, and the same row id (or none yet). */
@@ -184,7 +200,7 @@ export function createApplier(deps: ApplierDeps) {
   const { flexykey, bookings, units, logger } = deps;
 
   return {
-    async apply({ plan, previous, base, stillOwner }: ApplyInput): Promise<ApplyResult> {
+    async apply({ plan, previous, base, stillOwner, fence }: ApplyInput): Promise<ApplyResult> {
       const ensureOwner = () => {
         if (stillOwner && !stillOwner()) throw new LeaseLostError(base.key);
       };
@@ -211,7 +227,7 @@ export function createApplier(deps: ApplierDeps) {
         ensureOwner();
         record.updatedIso = deps.now().toISOString();
         if (done) record.applying = false;
-        await bookings.put(record, { indexed });
+        await fenced(base.key, bookings.put(record, { indexed, fence }));
         indexed = true;
       };
       const unitsToSync = new Set<number>();
@@ -249,16 +265,20 @@ export function createApplier(deps: ApplierDeps) {
       ensureOwner();
       record.applying = plan.operations.length > 0;
       record.updatedIso = deps.now().toISOString();
-      const taken = await bookings.putClaiming(record, {
-        indexed,
-        claims: new Map(
-          (desired?.entries ?? []).map((entry) => [
-            entry.unitId,
-            { code: entry.codeTag, idNumber: entry.idNumber },
-          ]),
-        ),
-        awaitingUnits: [...unitsToSync],
-      });
+      const taken = await fenced(
+        base.key,
+        bookings.putClaiming(record, {
+          fence,
+          indexed,
+          claims: new Map(
+            (desired?.entries ?? []).map((entry) => [
+              entry.unitId,
+              { code: entry.codeTag, idNumber: entry.idNumber },
+            ]),
+          ),
+          awaitingUnits: [...unitsToSync],
+        }),
+      );
       if (taken.size > 0) throw new ClaimsTakenError(taken);
       indexed = true;
 
@@ -482,6 +502,7 @@ export function createApplier(deps: ApplierDeps) {
       key: string,
       failure: string,
       stillOwner?: () => boolean,
+      fence?: WriteFence,
     ): Promise<StoredBooking | undefined> {
       const record = await bookings.get(key);
       if (!record?.applying) return record;
@@ -509,7 +530,7 @@ export function createApplier(deps: ApplierDeps) {
         failure,
         updatedIso: deps.now().toISOString(),
       };
-      await bookings.put(abandoned, { indexed: true });
+      await fenced(key, bookings.put(abandoned, { indexed: true, fence }));
       return abandoned;
     },
   };

@@ -22,12 +22,27 @@ return 0
 export interface Lease {
   readonly name: string;
   readonly fence: number;
+  /**
+   * Where the lease lives and what it holds while this holder owns it: a script that writes on the
+   * holder's behalf checks `GET key == token` first (see {@link LeaseFence}).
+   */
+  readonly guard: LeaseFence;
   /** Extends the lease; false when it was lost (expired and maybe taken by another process). */
   extend(ttlMs: number): Promise<boolean>;
   /** True while this holder still owns the lease. */
   isHeld(): Promise<boolean>;
   /** Gives the lease up; a no-op when it was already lost. */
   release(): Promise<void>;
+}
+
+/**
+ * A fenced write's condition: the lease key still holds this holder's token. Checked inside the
+ * script that writes, so a holder that lost its lease (a long pause, a partition whose queued commands
+ * reach Redis late) cannot overwrite what the next holder wrote.
+ */
+export interface LeaseFence {
+  readonly key: string;
+  readonly token: string;
 }
 
 export interface LeaseManager {
@@ -58,6 +73,7 @@ export function createLeaseManager(redis: Redis, keyPrefix: string): LeaseManage
       return {
         name,
         fence,
+        guard: { key, token },
         async extend(ms) {
           return Number(await runScript(redis, EXTEND, [key], [token, Math.ceil(ms)])) === 1;
         },

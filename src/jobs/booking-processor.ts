@@ -12,7 +12,7 @@ import {
 import { type FlexyKeyClient, FlexyKeyError, FlexyKeyRateLimitError } from '../flexykey';
 import type { Logger } from '../logging';
 import { mergeUnitsInUse, type PlannedPlan, planBooking, type RandomInt, type UnitsInUse } from '../planner';
-import type { BookingStore, UnitStore } from '../store';
+import type { BookingStore, UnitStore, WriteFence } from '../store';
 import { type BackoffPolicy, backoffMs } from './backoff';
 import type { PublishOutcome } from './booking-outcomes';
 
@@ -46,6 +46,12 @@ export interface BookingJobResult {
   detail?: string;
   unitsToSync?: number[];
   calls?: Record<string, number>;
+}
+
+/** This process's hold on the booking's lease: checked before each call, and by each record write. */
+interface Ownership {
+  stillOwner: () => boolean;
+  fence: WriteFence;
 }
 
 const SCANNED_MEMO_MS = 60_000;
@@ -108,13 +114,20 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     }
     const keepAlive = keepLeaseAlive(lease, deps.leaseTtlMs);
     try {
-      return await applyEvent(job, event, key, logger, () => keepAlive.held());
+      return await applyEvent(job, event, key, logger, {
+        stillOwner: () => keepAlive.held(),
+        fence: lease.guard,
+      });
     } catch (error) {
       if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
       if (error instanceof FlexyKeyError && !isTransient(error)) {
         const reason = `FlexyKey refused a change (${error.code}${error.statusCode ? ` ${error.statusCode}` : ''}): ${error.message}`;
         logger.error({ err: error }, 'booking failed');
-        return failForGood(event, key, reason, logger, () => keepAlive.held());
+        // Awaited here, not returned: the lease must still be held while the change is abandoned.
+        return await failForGood(event, key, reason, logger, {
+          stillOwner: () => keepAlive.held(),
+          fence: lease.guard,
+        });
       }
       const delay =
         error instanceof FlexyKeyRateLimitError && error.retryAfterMs
@@ -134,7 +147,7 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     event: BookingEvent,
     key: string,
     logger: Logger,
-    stillOwner: () => boolean,
+    owner: Ownership,
   ): Promise<BookingJobResult> {
     let previous = await deps.bookings.get(key);
     const order = jobOrder(job);
@@ -163,9 +176,9 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
         }
         if (plan.kind === 'rejected') {
           logger.warn({ reasons: plan.reasons }, 'booking rejected');
-          return failForGood(event, key, plan.reasons.join('; '), logger, stillOwner);
+          return failForGood(event, key, plan.reasons.join('; '), logger, owner);
         }
-        return applyPlan(plan, previous, event, key, order, logger, stillOwner);
+        return applyPlan(plan, previous, event, key, order, logger, owner);
       },
       onTaken: async (error) => {
         if (error instanceof IdNumberTakenError) {
@@ -204,11 +217,11 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     key: string,
     reason: string,
     logger: Logger,
-    stillOwner: () => boolean,
+    owner: Ownership,
   ): Promise<never> {
     let record: StoredBooking | undefined;
     try {
-      record = await deps.applier.abandon(key, reason, stillOwner);
+      record = await deps.applier.abandon(key, reason, owner.stillOwner, owner.fence);
     } catch (error) {
       logger.warn({ err: error }, 'could not mark the booking’s unfinished change as abandoned');
     }
@@ -253,13 +266,14 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
     key: string,
     order: { at: number; jobId?: string },
     logger: Logger,
-    stillOwner: () => boolean,
+    owner: Ownership,
   ): Promise<BookingJobResult> {
     const revision = event.revision ?? previous?.revision;
     const result = await deps.applier.apply({
       plan,
       previous,
-      stillOwner,
+      stillOwner: owner.stillOwner,
+      fence: owner.fence,
       base: {
         key,
         source: event.source,

@@ -360,6 +360,7 @@ export function createReconciler(deps: ReconcilerDeps) {
             plan,
             previous,
             stillOwner: () => keepAlive.held(),
+            fence: lease.guard,
             base: {
               key,
               source: record.source,
@@ -389,7 +390,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         'reconcile could not repair a booking',
       );
       // A repair stopped part-way is not resumed before the next reconcile: what it changed is synced.
-      await deps.applier.abandon(key, reason, () => keepAlive.held()).catch(() => undefined);
+      await deps.applier.abandon(key, reason, () => keepAlive.held(), lease.guard).catch(() => undefined);
       const awaiting = await deps.units.awaitingUnitsOf(key).catch(() => []);
       await Promise.all(
         awaiting.map((unitId) => deps.requestSync(unitId, `reconcile: ${key} (not repaired)`)),

@@ -4,7 +4,7 @@ import { luaScript, runScript } from '../coordination';
 import { type StoredBooking, storedBookingSchema } from '../domain';
 import type { UnitsInUse } from '../planner';
 import { storeKeys } from './keys';
-import { type EntryClaim, writeAhead } from './write-ahead';
+import { type EntryClaim, FencedOutError, type WriteFence, writeAhead } from './write-ahead';
 
 /**
  * Deletes a booking's record, its index entry and any pending announcement, only if the record still
@@ -16,6 +16,18 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 redis.call('SREM', KEYS[3], ARGV[2])
+return 1
+`);
+
+/**
+ * A record's write while its booking's lease is held: KEYS record, bookings index, lease; ARGV the
+ * record's text, '1' to add the index entry, the booking key, the lease token. Returns 0 (nothing
+ * written) when the lease key holds another token or none.
+ */
+const PUT_IF_LEASE_HELD = luaScript(`
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then redis.call('SADD', KEYS[2], ARGV[3]) end
 return 1
 `);
 
@@ -128,9 +140,23 @@ export function createBookingStore(redis: Redis, prefix: string) {
 
     /**
      * Writes a record built by our own typed code (records are validated where they are read back).
-     * `indexed: true` skips adding the key to the bookings index, for a record known to be there.
+     * `indexed: true` skips adding the key to the bookings index, for a record known to be there. With
+     * a `fence`, only while that lease is still held ({@link FencedOutError} otherwise, nothing written).
      */
-    async put(record: StoredBooking, { indexed = false }: { indexed?: boolean } = {}): Promise<void> {
+    async put(
+      record: StoredBooking,
+      { indexed = false, fence }: { indexed?: boolean; fence?: WriteFence | undefined } = {},
+    ): Promise<void> {
+      if (fence) {
+        const written = await runScript(
+          redis,
+          PUT_IF_LEASE_HELD,
+          [keys.booking(record.key), keys.bookingsIndex, fence.key],
+          [JSON.stringify(record), indexed ? '0' : '1', record.key, fence.token],
+        );
+        if (Number(written) !== 1) throw new FencedOutError(fence.key);
+        return;
+      }
       const writes: Promise<unknown>[] = [redis.set(keys.booking(record.key), JSON.stringify(record))];
       if (!indexed) writes.push(redis.sadd(keys.bookingsIndex, record.key));
       await Promise.all(writes);
@@ -146,6 +172,7 @@ export function createBookingStore(redis: Redis, prefix: string) {
         indexed: boolean;
         claims: ReadonlyMap<number, EntryClaim>;
         awaitingUnits: readonly number[];
+        fence?: WriteFence | undefined;
       },
     ): Promise<UnitsInUse> {
       return writeAhead(redis, prefix, {
@@ -154,6 +181,7 @@ export function createBookingStore(redis: Redis, prefix: string) {
         recordText: JSON.stringify(record),
         index: !options.indexed,
         awaitingUnits: options.awaitingUnits,
+        fence: options.fence,
       });
     },
     async keys(): Promise<string[]> {

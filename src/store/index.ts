@@ -11,4 +11,10 @@ export {
   type UnitStore,
   unitStateSchema,
 } from './unit-store';
-export { type EntryClaim, type WriteAheadInput, writeAhead } from './write-ahead';
+export {
+  type EntryClaim,
+  FencedOutError,
+  type WriteAheadInput,
+  type WriteFence,
+  writeAhead,
+} from './write-ahead';

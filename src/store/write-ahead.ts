@@ -8,31 +8,34 @@ import { storeKeys } from './keys';
  * Claims a booking's codes and idNumbers on its units, all or nothing; only when every one is free (or
  * already the booking's), writes in the same step what goes with them: the booking's record (with its
  * index entry) and the marks saying which units wait for its change. When any is held by another owner
- * nothing at all is written and the taken fields come back as `<claims key index>|<field>`.
- * KEYS: record, bookings index, units set, the booking's awaiting set, then the n claims hashes, then
- * the m awaiting hashes.
- * ARGV: owner (the booking key), record text ('' = none), '1' to add the index entry, n, m, then per
- * claims hash a field count and its fields, then per awaiting hash the unit id and a generation.
+ * nothing at all is written and the taken fields come back as `<claims key index>|<field>`. When a
+ * lease token is given and the lease key no longer holds it, nothing is written either: `!fenced`.
+ * KEYS: record, bookings index, units set, the booking's awaiting set, the lease key (any key when
+ * unfenced), then the n claims hashes, then the m awaiting hashes.
+ * ARGV: owner (the booking key), record text ('' = none), '1' to add the index entry, n, m, the lease
+ * token ('' = unfenced), then per claims hash a field count and its fields, then per awaiting hash the
+ * unit id and a generation.
  */
 const WRITE_AHEAD = luaScript(`
+if ARGV[6] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[6] then return { '!fenced' } end
 local owner = ARGV[1]
 local n = tonumber(ARGV[4])
 local m = tonumber(ARGV[5])
 local taken = {}
-local at = 6
+local at = 7
 for k = 1, n do
   local count = tonumber(ARGV[at])
   for i = at + 1, at + count do
-    local holder = redis.call('HGET', KEYS[4 + k], ARGV[i])
+    local holder = redis.call('HGET', KEYS[5 + k], ARGV[i])
     if holder and holder ~= owner then taken[#taken + 1] = k .. '|' .. ARGV[i] end
   end
   at = at + count + 1
 end
 if #taken > 0 then return taken end
-at = 6
+at = 7
 for k = 1, n do
   local count = tonumber(ARGV[at])
-  for i = at + 1, at + count do redis.call('HSET', KEYS[4 + k], ARGV[i], owner) end
+  for i = at + 1, at + count do redis.call('HSET', KEYS[5 + k], ARGV[i], owner) end
   at = at + count + 1
 end
 if ARGV[2] ~= '' then
@@ -40,13 +43,27 @@ if ARGV[2] ~= '' then
   if ARGV[3] == '1' then redis.call('SADD', KEYS[2], owner) end
 end
 for j = 1, m do
-  redis.call('HSET', KEYS[4 + n + j], owner, ARGV[at + 1])
+  redis.call('HSET', KEYS[5 + n + j], owner, ARGV[at + 1])
   redis.call('SADD', KEYS[3], ARGV[at])
   redis.call('SADD', KEYS[4], ARGV[at])
   at = at + 2
 end
 return taken
 `);
+
+/** What a fenced write must find in Redis: the lease key still holding this holder's token. */
+export interface WriteFence {
+  readonly key: string;
+  readonly token: string;
+}
+
+/** Raised when a fenced write finds its lease gone or taken over: nothing was written. */
+export class FencedOutError extends Error {
+  constructor(readonly leaseKey: string) {
+    super(`the lease ${leaseKey} is no longer held by this process; nothing was written`);
+    this.name = 'FencedOutError';
+  }
+}
 
 export interface EntryClaim {
   code?: string | undefined;
@@ -71,6 +88,8 @@ export interface WriteAheadInput {
   index?: boolean;
   /** Units to mark as waiting for this booking's change (each with a fresh generation). */
   awaitingUnits?: readonly number[];
+  /** Write only while this lease is still held ({@link FencedOutError} otherwise). */
+  fence?: WriteFence | undefined;
 }
 
 /** Runs the write-ahead script; returns what is taken, per unit (an empty map: everything was written). */
@@ -88,6 +107,7 @@ export async function writeAhead(redis: Redis, prefix: string, input: WriteAhead
       keys.bookingsIndex,
       keys.units,
       keys.bookingAwaitingUnits(input.owner),
+      input.fence?.key ?? keys.booking(input.owner),
       ...claimUnits.map((unitId) => keys.unitClaims(unitId)),
       ...awaitingUnits.map((unitId) => keys.unitAwaiting(unitId)),
     ],
@@ -97,6 +117,7 @@ export async function writeAhead(redis: Redis, prefix: string, input: WriteAhead
       input.index ? '1' : '0',
       claimUnits.length,
       awaitingUnits.length,
+      input.fence?.token ?? '',
       ...claimUnits.flatMap((unitId) => {
         const fields = claimFields(input.claims.get(unitId) ?? {});
         return [String(fields.length), ...fields];
@@ -104,6 +125,7 @@ export async function writeAhead(redis: Redis, prefix: string, input: WriteAhead
       ...awaitingUnits.flatMap((unitId) => [String(unitId), randomUUID()]),
     ],
   )) as string[];
+  if (result[0] === '!fenced') throw new FencedOutError(input.fence?.key ?? '');
 
   const taken = new Map<number, { codes: Set<string>; idNumbers: Set<string> }>();
   for (const item of result) {

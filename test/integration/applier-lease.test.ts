@@ -106,4 +106,37 @@ describe('applier: a process that lost the booking lease stops', () => {
     expect(new Set(rows.map((row) => row.codeTag))).toEqual(new Set([plan.desired?.pin]));
     expect(result.record.entries.map((entry) => entry.unitId)).toEqual([7001, 7002]);
   });
+
+  it('lost without noticing (its keeper not yet told): the record writes are fenced, the new holder’s record stays', async () => {
+    const { plan, base } = planFor('L-3');
+    const stale = await services.leases.tryAcquire('booking:pms/L-3', 30_000);
+    if (!stale) throw new Error('lease not acquired');
+    // The lease expires (a long pause, a partition) and another process takes the booking and records it.
+    await engine.redis.del(stale.guard.key);
+    const fresh = await services.leases.tryAcquire('booking:pms/L-3', 30_000);
+    if (!fresh) throw new Error('lease not taken over');
+    const theirs = await services.applier.apply({ plan, previous: undefined, base, fence: fresh.guard });
+    const recorded = await engine.redis.get(`${engine.prefix}:booking:pms/L-3`);
+
+    // The stale holder still believes it holds the lease: its write-ahead is refused in Redis.
+    await expect(
+      services.applier.apply({ plan, previous: undefined, base, stillOwner: () => true, fence: stale.guard }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await engine.redis.get(`${engine.prefix}:booking:pms/L-3`)).toBe(recorded);
+    // A record write later in an apply is refused alike (here: abandoning a change).
+    await engine.redis.set(
+      `${engine.prefix}:booking:pms/L-3`,
+      JSON.stringify({ ...theirs.record, applying: true }),
+    );
+    const applyingText = await engine.redis.get(`${engine.prefix}:booking:pms/L-3`);
+    await expect(
+      services.applier.abandon('pms/L-3', 'stale', () => true, stale.guard),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await engine.redis.get(`${engine.prefix}:booking:pms/L-3`)).toBe(applyingText);
+    // The holder's own writes go through.
+    expect((await services.applier.abandon('pms/L-3', 'theirs', () => true, fresh.guard))?.failure).toBe(
+      'theirs',
+    );
+    await fresh.release();
+  });
 });
