@@ -50,7 +50,11 @@ export interface ReconcilerDeps {
 
 export interface ReconcileOptions {
   dryRun: boolean;
-  /** Plan as of this moment (what expires, what windows are wanted). @default now */
+  /**
+   * Plan as of this moment (what expires, what windows are wanted). @default now
+   * Applied (not a dry run), a moment other than the present deletes guests as expired or not yet
+   * due: the CLI allows it only with `--dry-run`; tests use it as a clock.
+   */
   now?: DateTime;
   /** Apply orphan deletions even past the blast-radius guard. */
   force?: boolean;

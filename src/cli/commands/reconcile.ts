@@ -52,7 +52,7 @@ export function registerReconcileCommands(program: Command): void {
     .option('--json', 'print the plan (and what was done) as JSON')
     .option(
       '--now <iso>',
-      'plan as of another moment (next Friday evening?): an ISO 8601 date-time with an offset or Z, e.g. 2026-12-04T18:00:00+01:00; one without is refused, never read in the server zone',
+      'with --dry-run: plan as of another moment (next Friday evening?): an ISO 8601 date-time with an offset or Z, e.g. 2026-12-04T18:00:00+01:00; one without is refused, never read in the server zone',
       parseNow,
     )
     .option('--force', 'delete orphaned entries even past the blast-radius guard')
@@ -62,9 +62,15 @@ export function registerReconcileCommands(program: Command): void {
     ])
     .addHelpText(
       'after',
-      '\nExit codes: 0 in step (or applied), 3 the dry run found changes or a unit was refused, 1 error, 2 usage (an unknown option, a bad --now or --unit).',
+      '\nExit codes: 0 in step (or applied), 3 the dry run found changes or a unit was refused, 1 error, 2 usage (an unknown option, a bad --now or --unit, --now without --dry-run).',
     )
-    .action(async (options: ReconcileCommandOptions) => {
+    .action(async (options: ReconcileCommandOptions, command: Command) => {
+      if (options.now && !options.dryRun) {
+        // Applied as of another moment, a plan would delete today's and next week's guests as expired.
+        command.error('error: --now only plans: use it with --dry-run (a reconcile applies as of now)', {
+          exitCode: EXIT.usage,
+        });
+      }
       const config = cliConfig(options, { required: true });
       const services = createServices({ config, logger: cliLogger(config) });
       try {
