@@ -39,6 +39,12 @@ export function formatReconcileReport(report: ReconcileReport): string {
     }
   }
   lines.push('', `${changes} change(s) over ${report.units.length} unit(s)`);
+  if (report.unsettled.length > 0) {
+    lines.push(
+      `${report.unsettled.length} booking(s) whose latest change failed part-way${report.dryRun ? ' (a reconcile plans them again from their last event)' : ''}:`,
+    );
+    for (const { bookingKey, failure } of report.unsettled) lines.push(`  ! ${bookingKey}: ${failure}`);
+  }
   if (report.endedRecords > 0) {
     lines.push(
       `${report.endedRecords} record(s) of long-ended bookings with nothing left on a unit${report.dryRun ? ' (a full reconcile forgets them)' : ''}`,

@@ -71,6 +71,12 @@ export interface ReconcileReport {
    * full reconcile (every unit) forgets them; a dry run only counts them.
    */
   endedRecords: number;
+  /**
+   * Bookings whose latest change failed part-way (the record's `failure`): a full reconcile plans each
+   * again from its last event, so a cancellation's surviving entry is removed and a move's missing one
+   * created; a dry run lists them.
+   */
+  unsettled: { bookingKey: string; failure: string }[];
   /** What was done (all zero on a dry run). */
   applied: { bookingsRepaired: number; orphansDeleted: number; recordsForgotten: number; skipped: string[] };
 }
@@ -100,7 +106,10 @@ export function createReconciler(deps: ReconcilerDeps) {
     async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
       const now = options.now ?? DateTime.now();
       const forgetCutoffMs = now.toMillis() - deps.forgetEndedAfterMs;
-      const { bookingsByUnit, endedCandidates } = await indexRecords(options.unitIds, forgetCutoffMs);
+      const { bookingsByUnit, endedCandidates, unsettled } = await indexRecords(
+        options.unitIds,
+        forgetCutoffMs,
+      );
       const endedRecords = await confirmEnded(endedCandidates, forgetCutoffMs);
       const unitIds = (
         options.unitIds ?? [...new Set([...deps.configuredUnits, ...bookingsByUnit.keys()])]
@@ -132,6 +141,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         nowIso: now.toISO() ?? now.toString(),
         units: plans,
         endedRecords: endedRecords.length,
+        unsettled,
         applied: { bookingsRepaired: 0, orphansDeleted: 0, recordsForgotten: 0, skipped: [] },
       };
       if (options.dryRun) return report;
@@ -144,6 +154,10 @@ export function createReconciler(deps: ReconcilerDeps) {
           list.push({ ...drift, unitId: plan.unitId });
           corrections.set(drift.bookingKey, list);
         }
+      }
+      // An unsettled booking is planned again from its last event, with or without drift of its own.
+      for (const { bookingKey } of unsettled) {
+        if (!corrections.has(bookingKey)) corrections.set(bookingKey, []);
       }
       for (const [bookingKey, list] of corrections) {
         const outcome = await repairBooking(bookingKey, list, now);
@@ -194,14 +208,23 @@ export function createReconciler(deps: ReconcilerDeps) {
   async function indexRecords(
     unitIds: readonly number[] | undefined,
     forgetCutoffMs: number,
-  ): Promise<{ bookingsByUnit: Map<number, string[]>; endedCandidates: string[] }> {
+  ): Promise<{
+    bookingsByUnit: Map<number, string[]>;
+    endedCandidates: string[];
+    unsettled: ReconcileReport['unsettled'];
+  }> {
     const wanted = unitIds ? new Set(unitIds) : undefined;
     const bookingsByUnit = new Map<number, string[]>();
     const endedCandidates: string[] = [];
+    const unsettled: ReconcileReport['unsettled'] = [];
     const keys = await deps.bookings.keys();
     for (let offset = 0; offset < keys.length; offset += RECORD_BATCH) {
       await readRecords(keys.slice(offset, offset + RECORD_BATCH), (key, record) => {
         if (mayBeForgettable(record, forgetCutoffMs)) endedCandidates.push(key);
+        // Only a full reconcile takes them up: one limited to some units is a targeted repair.
+        if (!wanted && record.failure && !record.applying) {
+          unsettled.push({ bookingKey: key, failure: record.failure });
+        }
         for (const entry of record.entries) {
           if (wanted && !wanted.has(entry.unitId)) continue;
           const list = bookingsByUnit.get(entry.unitId);
@@ -212,7 +235,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         }
       });
     }
-    return { bookingsByUnit, endedCandidates };
+    return { bookingsByUnit, endedCandidates, unsettled };
   }
 
   /**

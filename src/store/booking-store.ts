@@ -37,11 +37,12 @@ const recordEntriesSchema = storedBookingSchema.pick({
   entries: true,
   flexyBooking: true,
   applying: true,
+  failure: true,
   updatedIso: true,
 });
 export type RecordEntries = Pick<
   StoredBooking,
-  'key' | 'validToIso' | 'entries' | 'flexyBooking' | 'applying' | 'updatedIso'
+  'key' | 'validToIso' | 'entries' | 'flexyBooking' | 'applying' | 'failure' | 'updatedIso'
 >;
 /** One record read for reconciliation: its entries, undefined when it is gone, or why it is unreadable. */
 export type EntriesOrProblem = RecordEntries | CorruptRecordError | undefined;

@@ -81,7 +81,8 @@ export function registerReconcileCommands(program: Command): void {
           ...(options.unit ? { unitIds: options.unit } : {}),
         });
         console.log(options.json ? JSON.stringify(report, null, 2) : formatReconcileReport(report));
-        const changes = report.units.some((unit) => unit.drifts.length > 0 || unit.refused);
+        const changes =
+          report.unsettled.length > 0 || report.units.some((unit) => unit.drifts.length > 0 || unit.refused);
         process.exitCode =
           (options.dryRun && changes) || report.units.some((u) => u.refused) ? EXIT.partial : EXIT.ok;
       } finally {
