@@ -11,7 +11,7 @@ import {
   readFeedBookings,
   readFeedStatus,
 } from '../../src/adapters';
-import type { BookingEvent } from '../../src/domain';
+import { type BookingEvent, parseBookingEvent } from '../../src/domain';
 import { createLogger } from '../../src/logging';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
 import { type FeedServer, startFeedServer } from '../unit/adapters/feed-server';
@@ -26,6 +26,13 @@ const EMPTY = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n';
 function without(body: string, ...uids: string[]): string {
   return body.replace(/BEGIN:VEVENT[\s\S]*?END:VEVENT\r?\n/g, (block) =>
     uids.some((uid) => block.replace(/\r?\n[ \t]/g, '').includes(`UID:${uid}`)) ? '' : block,
+  );
+}
+
+/** The Airbnb export with the VEVENT whose UID matches edited. */
+function edited(body: string, uid: string, edit: (block: string) => string): string {
+  return body.replace(/BEGIN:VEVENT[\s\S]*?END:VEVENT\r?\n/g, (block) =>
+    block.replace(/\r?\n[ \t]/g, '').includes(`UID:${uid}`) ? edit(block) : block,
   );
 }
 
@@ -213,6 +220,51 @@ describe('polling a feed (local HTTP server, real Redis)', () => {
     const snapshot = await redis.hkeys(feedKeys(prefix, 'feed').snapshot);
     expect(snapshot).not.toContain(FIRST_UID);
   });
+
+  it.each([
+    ['shortens', 'confirmed', (block: string) => block],
+    [
+      'cancels',
+      'cancelled',
+      (block: string) => block.replace('SUMMARY:Reserved', 'SUMMARY:Reserved\nSTATUS:CANCELLED'),
+    ],
+  ])(
+    'a feed that %s a stay so that it has already ended hands it over once (its code must not last until the old check-out)',
+    async (_title, status, change) => {
+      await poll(); // the last stay: 2025-11-21 → 23
+      clock = new Date('2025-11-21T18:00:00Z');
+      expect(await poll()).toMatchObject({ outcome: 'unchanged', emitted: 0 });
+
+      // The guest left on the 22nd; at 13:00 the host alters the stay to 21 → 22 (check-out 11:00
+      // Stockholm, already past). Without a word the door would keep the code until the 23rd.
+      emitted = [];
+      clock = new Date('2025-11-22T12:00:00Z');
+      body = edited(AIRBNB, LAST_UID, (block) =>
+        change(block.replace('DTEND;VALUE=DATE:20251123', 'DTEND;VALUE=DATE:20251122')),
+      );
+      expect(await poll()).toMatchObject({ outcome: 'updated', emitted: 1 });
+      const [event] = all();
+      expect(event).toMatchObject({
+        externalId: LAST_UID,
+        resource: 'flat',
+        start: '2025-11-21',
+        end: '2025-11-22',
+      });
+      expect(event?.status).toBe(status);
+      expect(parseBookingEvent(event)).toMatchObject({ ok: true });
+
+      // Handed over once: the ended stay is forgotten; later polls, the feed read again in full
+      // after reparseAfterMs included, send nothing.
+      expect(await redis.hkeys(feedKeys(prefix, 'feed').snapshot)).not.toContain(LAST_UID);
+      body = restamped(body, '20251122T121000Z');
+      clock = new Date('2025-11-22T12:10:00Z');
+      expect(await poll()).toMatchObject({ outcome: 'unchanged', emitted: 0 });
+      clock = new Date('2025-11-22T18:30:00Z');
+      expect(await poll()).toMatchObject({ outcome: 'unchanged', emitted: 0 });
+      expect((await feedStatus())?.lastParsedAt).toBe(clock.toISOString());
+      expect(all()).toHaveLength(1);
+    },
+  );
 
   it.each([
     [

@@ -91,7 +91,10 @@ function withRevision(event: BookingEvent, previous: SnapshotEntry | undefined):
 /**
  * The feed-safety rules, as a pure function of the last snapshot and this healthy fetch:
  * - new or changed bookings are handed over at once; unchanged ones cost nothing;
- * - an explicit cancellation is handed over once (unless the booking has ended);
+ * - an explicit cancellation is handed over once (unless the booking has ended and was never
+ *   handed over as confirmed);
+ * - past bookings are never (re)created; one handed over before whose new window has already ended
+ *   (a stay shortened into the past) is handed over once more, then forgotten;
  * - a booking missing from the feed is cancelled only after `absentFetchesBeforeCancel` consecutive
  *   healthy fetches; one that comes back before that is left alone (nothing is sent);
  * - a booking whose end has passed is never cancelled by disappearing: it is just forgotten;
@@ -111,11 +114,18 @@ export function planFeedUpdate(input: FeedUpdateInput): FeedUpdate {
 
   for (const [id, candidate] of input.bookings) {
     const previous = snapshot.get(id);
+    const event = withRevision(candidate.event, previous);
     if (candidate.endMs <= now) {
-      // Past stays are not (re)created; an ended one we knew is forgotten.
+      // Past stays are not (re)created, and an ended one we knew is forgotten. But one we handed
+      // over that the feed has changed (a stay shortened into the past: the guest left early) is
+      // handed over once more: its entry would otherwise stay valid until the old check-out. The
+      // planner removes it as expired; it is forgotten here, so it is not sent again.
+      if (previous?.event.status === 'confirmed' && !sameBooking(previous.event, event)) {
+        emit.push(event);
+        changed++;
+      }
       continue;
     }
-    const event = withRevision(candidate.event, previous);
     if (previous && sameBooking(previous.event, event)) {
       next.set(id, { ...previous, absent: 0 });
       continue;
@@ -135,7 +145,10 @@ export function planFeedUpdate(input: FeedUpdateInput): FeedUpdate {
   for (const [id, candidate] of input.cancellations) {
     if (input.bookings.has(id)) continue;
     const previous = snapshot.get(id);
-    if (candidate.endMs <= now) continue;
+    const ended = candidate.endMs <= now;
+    // An ended cancellation revokes only what we handed over as confirmed (its entry may still be
+    // on the unit); one we never sent, or already cancelled, is forgotten.
+    if (ended && previous?.event.status !== 'confirmed') continue;
     if (previous?.event.status === 'cancelled') {
       next.set(id, previous);
       continue;
@@ -143,6 +156,8 @@ export function planFeedUpdate(input: FeedUpdateInput): FeedUpdate {
     const event = withRevision({ ...candidate.event, status: 'cancelled' }, previous);
     emit.push(event);
     cancelledByFeed++;
+    // Sent once: an ended one is forgotten now, a future one kept as a tombstone.
+    if (ended) continue;
     next.set(id, {
       uid: candidate.uid,
       event,

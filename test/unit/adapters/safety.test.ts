@@ -193,6 +193,60 @@ describe('feed safety', () => {
     expect(snapshot.has('past')).toBe(false);
   });
 
+  it('a stay shortened so that it has already ended is handed over once, then forgotten', () => {
+    // In progress (check-in 4 days ago, check-out in 5 days); the guest left yesterday and the host
+    // shortens the stay: without the change the old check-out would keep the code valid 5 more days.
+    const stay = booking('stay', -4, { end: '2026-06-06' });
+    const long = { ...stay, endMs: NOW + 5 * DAY };
+    const short = {
+      ...stay,
+      event: { ...stay.event, end: '2026-05-31' },
+      endMs: NOW - DAY,
+    };
+    const [first, second, third] = run([
+      [a, long],
+      [a, short],
+      [a, short],
+    ]);
+    expect(first?.emit).toEqual([a.event, long.event]);
+    expect(second?.emit).toEqual([short.event]);
+    expect(second?.counts).toMatchObject({ changed: 1, created: 0, cancelledByAbsence: 0 });
+    expect(second?.next.has('stay')).toBe(false);
+    expect(third?.emit).toEqual([]);
+  });
+
+  it('past stays are never (re)created: not unknown ones, not ones cancelled before', () => {
+    const past = booking('past', -5);
+    expect(planFeedUpdate(input({ bookings: map(past) })).emit).toEqual([]);
+    const gone = booking('gone', -1); // ends tomorrow, cancelled while still ahead…
+    const [, , cancelled] = run([[a, gone], [a], [a]]);
+    expect(cancelled?.emit).toEqual([{ ...gone.event, status: 'cancelled' }]);
+    const ended = { ...gone, event: { ...gone.event, end: '2026-05-31' }, endMs: NOW - DAY };
+    const back = planFeedUpdate(input({ snapshot: cancelled?.next, bookings: map(a, ended) }));
+    expect(back.emit).toEqual([]); // …and listed again, shortened into the past: no code for it
+    expect(back.next.has('gone')).toBe(false);
+  });
+
+  it('an explicit cancellation of a booking we handed over is sent even if its window has ended', () => {
+    const stay = booking('stay', -1); // checked in yesterday, checks out tomorrow
+    const [first] = run([[a, stay]]);
+    const cancelled = {
+      ...stay,
+      event: { ...stay.event, end: '2026-05-31', status: 'cancelled' as const },
+      endMs: NOW - DAY,
+    };
+    const update = planFeedUpdate(
+      input({ snapshot: first?.next, bookings: map(a), cancellations: map(cancelled) }),
+    );
+    expect(update.emit).toEqual([cancelled.event]);
+    expect(update.counts.cancelledByFeed).toBe(1);
+    expect(update.next.has('stay')).toBe(false);
+    const again = planFeedUpdate(
+      input({ snapshot: update.next, bookings: map(a), cancellations: map(cancelled) }),
+    );
+    expect(again.emit).toEqual([]);
+  });
+
   it('a rejected VEVENT keeps its bookings as they were (never read as a deletion)', () => {
     const results = run(
       [
