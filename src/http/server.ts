@@ -60,8 +60,10 @@ export interface HttpServer {
   /** Starts listening on `config.http.host`/`port`; resolves once connections are accepted. */
   listen(): Promise<HttpAddress>;
   /**
-   * Stops accepting connections, lets requests in flight finish (new ones on open connections get
-   * 503), closes idle keep-alive connections. Idempotent.
+   * Stops accepting connections, lets requests in flight finish, closes idle keep-alive connections.
+   * Requests still arriving on open connections are answered by their routes, which see readiness
+   * as shutting down (the intake answers `503 unavailable`, `/readyz` 503), with `Connection: close`.
+   * Idempotent.
    */
   close(): Promise<void>;
   /** Where it listens; undefined before `listen()` resolves and after `close()`. */
@@ -90,11 +92,25 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: http.bodyLimitBytes,
     requestTimeout: deps.requestTimeoutMs ?? 30_000,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has none of our error shape (no `code`, no Retry-After): the
+    // routes answer instead, seeing readiness as shutting down (fastify still adds Connection: close).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
 
-  const context: RouteContext = { deps, logger, readiness: boundedReadiness(deps) };
+  // Set by close(): a readiness check begun from then on reads as shutting down, whatever
+  // deps.readiness says (the intake then answers 503 unavailable, /readyz 503).
+  let closing: Promise<void> | undefined;
+  const readiness = boundedReadiness(deps);
+  const context: RouteContext = {
+    deps,
+    logger,
+    readiness: async () => {
+      const closingAlready = closing !== undefined;
+      const state = await readiness();
+      return closingAlready ? { ...state, shuttingDown: true } : state;
+    },
+  };
   const methodsByPath = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
     const methods = methodsByPath.get(route.url) ?? new Set<string>();
@@ -161,7 +177,6 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
 
   let address: HttpAddress | undefined;
   let listening: Promise<HttpAddress> | undefined;
-  let closing: Promise<void> | undefined;
   return {
     listen() {
       if (closing) return Promise.reject(new Error('the HTTP server is closed'));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import { request } from 'undici';
@@ -8,8 +9,59 @@ import { createHttpServer, type HttpServer, type HttpServerDeps, type Readiness 
 import { createBookingsQueue } from '../../src/jobs';
 import { silentLogger } from '../../src/logging';
 import { deleteKeysWithPrefix, testRedis, uniquePrefix } from '../helpers/redis';
+import { waitFor } from '../helpers/wait-for';
 
 const TOKEN = 'server-test-token-0123456789';
+
+/** Whether a new connection to `port` is refused (the server stopped listening). */
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/** A kept-alive connection speaking raw HTTP/1.1, to send a request on it after close() began. */
+async function openConnection(port: number) {
+  let received = '';
+  const socket = connect(port, '127.0.0.1');
+  socket.on('data', (chunk) => {
+    received += String(chunk);
+  });
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return {
+    send(method: string, path: string, body?: string) {
+      const head = [`${method} ${path} HTTP/1.1`, 'Host: flexysync', `Authorization: Bearer ${TOKEN}`];
+      if (body !== undefined) {
+        head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
+      }
+      socket.write(`${head.join('\r\n')}\r\n\r\n${body ?? ''}`);
+    },
+    closed,
+    /** The answers received so far: status line, lower-cased headers, parsed JSON body. */
+    answers() {
+      return received
+        .split(/(?=HTTP\/1\.1 )/)
+        .filter(Boolean)
+        .map((answer) => {
+          const [head = '', body = ''] = answer.split('\r\n\r\n');
+          const [statusLine = '', ...headerLines] = head.split('\r\n');
+          const headers = Object.fromEntries(
+            headerLines.map((line) => {
+              const colon = line.indexOf(':');
+              return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+            }),
+          );
+          return { status: Number(statusLine.split(' ')[1]), headers, json: JSON.parse(body) as unknown };
+        });
+    },
+  };
+}
 
 async function get(
   url: string,
@@ -195,6 +247,69 @@ describe('HTTP server: health, readiness, schema, lifecycle', () => {
       release({ redis: true, flexykey: true, shuttingDown: false });
       expect((await pending).status).toBe(200);
       await closed;
+    });
+
+    it('answers requests arriving on an open connection during close in the documented shape, then closes it', async () => {
+      await server?.close();
+      // The first request of each connection is held (its readiness check), keeping both open while
+      // close() begins; readiness itself never says shutting down: the closing server does.
+      const held: (() => void)[] = [];
+      let holding = true;
+      server = create({
+        config: parseConfig(
+          {
+            redis: { prefix },
+            http: { port: 0 },
+            resources: {
+              'flat-3b': { timeZone: 'Europe/Stockholm', units: [{ unitId: 3023, action: 'R1' }] },
+            },
+          },
+          {},
+        ),
+        readiness: async () => {
+          if (holding) await new Promise<void>((resolve) => held.push(resolve));
+          return { redis: true, flexykey: true, shuttingDown: false };
+        },
+      });
+      const { port } = await server.listen();
+      const intake = await openConnection(port);
+      const probe = await openConnection(port);
+      intake.send('GET', '/readyz');
+      probe.send('GET', '/readyz');
+      await waitFor(() => held.length === 2, { description: 'both first requests held' });
+
+      const closing = server.close();
+      await waitFor(() => refusesConnections(port), { description: 'the server closing' });
+      const event = {
+        source: 'pms',
+        externalId: 'R-1',
+        resource: 'flat-3b',
+        start: '2037-05-01T15:00:00+02:00',
+        end: '2037-05-03T11:00:00+02:00',
+        status: 'confirmed',
+      };
+      intake.send('POST', '/v1/bookings', JSON.stringify(event));
+      probe.send('GET', '/readyz');
+      holding = false;
+      for (const release of held) release();
+      await Promise.all([intake.closed, probe.closed, closing]);
+
+      const [first, duringClose] = intake.answers();
+      expect(first?.status).toBe(200);
+      expect(duringClose?.status).toBe(503);
+      expect(duringClose?.json).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'unavailable',
+        message: expect.stringContaining('shutting down'),
+      });
+      expect(duringClose?.headers['retry-after']).toBe('5');
+      expect(duringClose?.headers.connection).toBe('close');
+      expect(await queue.count()).toBe(0);
+
+      const readyz = probe.answers();
+      expect(readyz.map((answer) => answer.status)).toEqual([200, 503]);
+      expect(readyz[1]?.json).toMatchObject({ ready: false, shuttingDown: true, failing: ['shuttingDown'] });
     });
 
     it('refuses a port that is already taken', async () => {
