@@ -91,16 +91,27 @@ export function diffBooking(
   const updates: Operation[] = [];
   const creates: Operation[] = [];
 
-  const recorded = new Map<number, StoredEntry>();
   const byUnit = (a: { unitId: number }, b: { unitId: number }) => a.unitId - b.unitId;
-  for (const entry of [...(previous?.entries ?? [])].sort(byUnit)) {
-    if (recorded.has(entry.unitId)) {
-      deletes.push(deleteEntry(entry, 'duplicate'));
-    } else recorded.set(entry.unitId, entry);
-  }
-
   const wanted = new Map<number, DesiredEntry>();
   for (const entry of desired?.entries ?? []) wanted.set(entry.unitId, entry);
+
+  // One recorded entry per unit is compared with what is wanted: the one with the wanted idNumber if
+  // there is one (a retry's write-ahead may have recorded the wanted entry beside the one it replaces),
+  // else the first. Any other is deleted: never confirmed, or a duplicate.
+  const recorded = new Map<number, StoredEntry>();
+  const entriesByUnit = new Map<number, StoredEntry[]>();
+  for (const entry of [...(previous?.entries ?? [])].sort(byUnit)) {
+    entriesByUnit.set(entry.unitId, [...(entriesByUnit.get(entry.unitId) ?? []), entry]);
+  }
+  for (const [unitId, entries] of entriesByUnit) {
+    const wantedIdNumber = wanted.get(unitId)?.idNumber;
+    const kept = entries.find((entry) => entry.idNumber === wantedIdNumber) ?? (entries[0] as StoredEntry);
+    recorded.set(unitId, kept);
+    for (const other of entries) {
+      if (other !== kept)
+        deletes.push(deleteEntry(other, other.entryId === undefined ? 'unconfirmed' : 'duplicate'));
+    }
+  }
 
   for (const entry of recorded.values()) {
     if (!wanted.has(entry.unitId)) deletes.push(deleteEntry(entry, removedReason));

@@ -224,6 +224,17 @@ describe('diffBooking', () => {
       ]);
     });
 
+    it('recorded beside the entry it replaces (a retry’s write-ahead): the wanted one is kept, the other deleted', () => {
+      const old = entry(1);
+      const wanted = entry(1, { idNumber: 'fs7XK2PQ4MA' });
+      // As a write-ahead that stopped before its delete left them: the old entry, then the wanted one.
+      const both = stored([], { entries: [{ ...old }, { ...wanted }] });
+      expect(diffBooking(desired([wanted]), both)).toEqual([
+        { kind: 'entry.delete', unitId: 1, previous: old, reason: 'unconfirmed' },
+        { kind: 'entry.create', unitId: 1, entry: wanted },
+      ]);
+    });
+
     it('a FlexyKey booking without its id: created again when wanted (the create looks for it first), else deleted', () => {
       const want = desired([], { flexyBooking: { ...flexy, name: 'Anna', externalRef: 'a/HM1' } });
       const have = stored([], { flexyBooking: { ...flexy } });
