@@ -54,10 +54,23 @@ export class OwnEntryFoundError extends Error {
 
 /** Raised when the booking's lease was lost while its plan was being applied: the event is retried. */
 export class LeaseLostError extends Error {
+  /**
+   * Rows this attempt created whose record write was then refused (the lease was already gone): the
+   * next holder may never learn of them. Whoever catches this removes those its record does not list.
+   */
+  readonly unrecorded: UnrecordedRow[] = [];
+
   constructor(readonly bookingKey: string) {
     super(`lost the lease of booking ${bookingKey} while applying it; the event is retried`);
     this.name = 'LeaseLostError';
   }
+}
+
+/** A row created on a unit by an attempt that could not record it. */
+export interface UnrecordedRow {
+  unitId: number;
+  rowId: number | string;
+  idNumber: string;
 }
 
 /**
@@ -146,6 +159,27 @@ async function fenced<T>(bookingKey: string, write: Promise<T>): Promise<T> {
     if (error instanceof FencedOutError) throw new LeaseLostError(bookingKey);
     throw error;
   }
+}
+
+/** What an entry claims on its unit (either may be left out). */
+type Claimed = { codeTag?: string; idNumber?: string };
+
+/**
+ * Frees, on the unit, the code and idNumber `gone` claimed for the booking, except what an entry the
+ * record keeps on that unit still uses.
+ */
+async function releaseUnusedClaims(
+  units: UnitStore,
+  bookingKey: string,
+  kept: readonly StoredEntry[],
+  unitId: number,
+  gone: Claimed,
+): Promise<void> {
+  const others = kept.filter((e) => e.unitId === unitId);
+  await units.release(unitId, bookingKey, {
+    code: others.some((e) => e.codeTag === gone.codeTag) ? undefined : gone.codeTag,
+    idNumber: others.some((e) => e.idNumber === gone.idNumber) ? undefined : gone.idNumber,
+  });
 }
 
 /** The same recorded entry: one unit, one idNumber, and the same row id (or none yet). */
@@ -292,9 +326,29 @@ export function createApplier(deps: ApplierDeps) {
         return row?.description === entry.description ? row : undefined;
       };
 
-      const forgetUnconfirmed = async (entry: DesiredEntry) => {
+      const releaseUnused = (unitId: number, gone: Claimed) =>
+        releaseUnusedClaims(units, record.key, record.entries, unitId, gone);
+
+      /** Drops an entry recorded ahead of a create that made no row; `free` releases what it claimed. */
+      const forgetUnconfirmed = async (entry: DesiredEntry, free: { code: boolean; idNumber: boolean }) => {
         replaceEntry(storedEntry(entry, undefined), undefined);
         await save(false);
+        await releaseUnused(entry.unitId, {
+          ...(free.code ? { codeTag: entry.codeTag } : {}),
+          ...(free.idNumber ? { idNumber: entry.idNumber } : {}),
+        });
+      };
+
+      /** Saves after a create; a refusal by the fence reports the row, which is then recorded nowhere. */
+      const saveCreated = async (unitId: number, row: UnitIdEntry, entry: DesiredEntry) => {
+        try {
+          await save();
+        } catch (error) {
+          if (error instanceof LeaseLostError) {
+            error.unrecorded.push({ unitId, rowId: row.id, idNumber: entry.idNumber });
+          }
+          throw error;
+        }
       };
 
       const createEntry = async (entry: DesiredEntry): Promise<UnitIdEntry> => {
@@ -304,16 +358,16 @@ export function createApplier(deps: ApplierDeps) {
         } catch (error) {
           if (!(error instanceof FlexyKeyConflictError)) {
             // Refused outright: no row was created, so the entry recorded ahead of the call goes.
-            if (error instanceof FlexyKeyError && isRefusal(error)) await forgetUnconfirmed(entry);
+            if (error instanceof FlexyKeyError && isRefusal(error)) {
+              await forgetUnconfirmed(entry, { code: true, idNumber: true });
+            }
             throw error;
           }
           const row = await findRow(entry.unitId, entry.idNumber);
           if (!row || row.description !== entry.description) {
             // Claimed for this booking a moment ago, but a row we do not own holds it on the unit.
-            await Promise.all([
-              units.release(entry.unitId, record.key, { idNumber: entry.idNumber }),
-              forgetUnconfirmed(entry),
-            ]);
+            // The code stays claimed: the next plan gives this entry another idNumber, not another PIN.
+            await forgetUnconfirmed(entry, { code: false, idNumber: true });
             throw new IdNumberTakenError(entry.unitId, entry.idNumber);
           }
           if (
@@ -359,15 +413,14 @@ export function createApplier(deps: ApplierDeps) {
               }
             }
             replaceEntry(op.previous, undefined);
+            // Saved first: a process that lost the lease must not free what the next holder relies on.
+            await save();
             // What the entry wanted on this unit (if any) keeps using stays claimed.
             const kept = desired?.entries.find((entry) => entry.unitId === op.unitId);
-            await Promise.all([
-              save(),
-              units.release(op.unitId, record.key, {
-                code: op.previous.codeTag !== kept?.codeTag ? op.previous.codeTag : undefined,
-                idNumber: op.previous.idNumber !== kept?.idNumber ? op.previous.idNumber : undefined,
-              }),
-            ]);
+            await units.release(op.unitId, record.key, {
+              code: op.previous.codeTag !== kept?.codeTag ? op.previous.codeTag : undefined,
+              idNumber: op.previous.idNumber !== kept?.idNumber ? op.previous.idNumber : undefined,
+            });
             return;
           }
           case 'entry.update': {
@@ -400,9 +453,17 @@ export function createApplier(deps: ApplierDeps) {
             return;
           }
           case 'entry.create': {
+            // An entry recorded for this unit and idNumber before, never confirmed (its create's answer
+            // was lost): what it claimed and the new entry does not use is freed once the row is ours.
+            const replaced = previous?.entries.find(
+              (e) => e.unitId === op.unitId && e.entryId === undefined && e.idNumber === op.entry.idNumber,
+            );
             const row = await createEntry(op.entry);
             replaceEntry(storedEntry(op.entry, undefined), storedEntry(op.entry, row.id));
-            await save();
+            await saveCreated(op.unitId, row, op.entry);
+            if (replaced && replaced.codeTag !== op.entry.codeTag) {
+              await releaseUnused(op.unitId, { codeTag: replaced.codeTag });
+            }
             return;
           }
           case 'flexyBooking.delete': {
@@ -509,6 +570,7 @@ export function createApplier(deps: ApplierDeps) {
       // Entries recorded before a create that was refused or never made: each is looked up on its unit,
       // recorded with its row id if it is there, dropped if not (kept as it is if the lookup fails).
       const entries: StoredEntry[] = [];
+      const dropped: StoredEntry[] = [];
       for (const entry of record.entries) {
         if (entry.entryId !== undefined) {
           entries.push(entry);
@@ -517,6 +579,7 @@ export function createApplier(deps: ApplierDeps) {
         try {
           const row = await liveRowHolding(flexykey, entry.unitId, entry.idNumber);
           if (row?.description === entry.description) entries.push({ ...entry, entryId: row.id });
+          else dropped.push(entry);
         } catch (error) {
           logger.warn({ err: error, unitId: entry.unitId }, 'could not look up an unconfirmed entry');
           entries.push(entry);
@@ -531,6 +594,7 @@ export function createApplier(deps: ApplierDeps) {
         updatedIso: deps.now().toISOString(),
       };
       await fenced(key, bookings.put(abandoned, { indexed: true, fence }));
+      for (const entry of dropped) await releaseUnusedClaims(units, key, entries, entry.unitId, entry);
       return abandoned;
     },
   };

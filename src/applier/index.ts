@@ -8,5 +8,7 @@ export {
   IdNumberTakenError,
   LeaseLostError,
   OwnEntryFoundError,
+  type UnrecordedRow,
 } from './applier';
 export { type PlanAroundTakenOptions, planAroundTaken, takenBy } from './plan-around-taken';
+export { removeUnrecordedRows, type UnrecordedRowsDeps } from './unrecorded-rows';

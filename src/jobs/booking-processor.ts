@@ -1,6 +1,13 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { DateTime } from 'luxon';
-import { type Applier, IdNumberTakenError, OwnEntryFoundError, planAroundTaken } from '../applier';
+import {
+  type Applier,
+  IdNumberTakenError,
+  LeaseLostError,
+  OwnEntryFoundError,
+  planAroundTaken,
+  removeUnrecordedRows,
+} from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import {
   type BookingEvent,
@@ -128,6 +135,11 @@ export function createBookingProcessor(deps: BookingProcessorDeps) {
           stillOwner: () => keepAlive.held(),
           fence: lease.guard,
         });
+      }
+      if (error instanceof LeaseLostError) {
+        await removeUnrecordedRows({ ...deps, logger }, key, error.unrecorded).catch((cleanup: unknown) =>
+          logger.warn({ err: cleanup }, 'could not remove rows created after the lease was lost'),
+        );
       }
       const delay =
         error instanceof FlexyKeyRateLimitError && error.retryAfterMs

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { type Applier, planAroundTaken } from '../applier';
+import { type Applier, LeaseLostError, planAroundTaken, removeUnrecordedRows } from '../applier';
 import { keepLeaseAlive, type LeaseManager } from '../coordination';
 import type { ResolvedResource, StoredBooking, StoredEntry } from '../domain';
 import { type FlexyKeyClient, FlexyKeyNotFoundError } from '../flexykey';
@@ -416,6 +416,9 @@ export function createReconciler(deps: ReconcilerDeps) {
         { booking: key, err: (error as Error).message },
         'reconcile could not repair a booking',
       );
+      if (error instanceof LeaseLostError) {
+        await removeUnrecordedRows({ ...deps, logger: deps.logger }, key, error.unrecorded).catch(() => 0);
+      }
       // A repair stopped part-way is not resumed before the next reconcile: what it changed is synced.
       await deps.applier.abandon(key, reason, () => keepAlive.held(), lease.guard).catch(() => undefined);
       const awaiting = await deps.units.awaitingUnitsOf(key).catch(() => []);

@@ -66,6 +66,9 @@ describe('an event refused for good part-way through its plan', () => {
     expect(record?.applying).toBe(false);
     expect(record?.failure).toMatch(/FlexyKey refused a change \(forbidden 403\)/);
     expect(record?.entries).toEqual([]);
+    // The refused create made no row: what it claimed on the new unit is free again.
+    const claims = await e.redis.hgetall(`${e.prefix}:unit:{7002}:claims`);
+    expect(Object.values(claims)).not.toContain('pms/MOVE-1');
     await waitFor(async () => (await e.redis.hlen(`${e.prefix}:unit:{7001}:awaiting`)) === 0, {
       timeoutMs: 20_000,
       description: 'unit 7001 waiting for nothing',
