@@ -31,6 +31,23 @@ export function engineSeed(count: number, packetLatencyMs = 5): SimulatorSeed {
   };
 }
 
+/**
+ * A confirmed BookingEvent `pms/<externalId>` on `resource`, 1–3 Feb 2037 (Stockholm), with
+ * `overrides` on top: the stay most engine tests book.
+ */
+export function testBooking(externalId: string, resource = 'room', overrides: Record<string, unknown> = {}) {
+  return {
+    source: 'pms',
+    externalId,
+    resource,
+    start: '2037-02-01T15:00:00+01:00',
+    end: '2037-02-03T11:00:00+01:00',
+    status: 'confirmed',
+    guest: { name: `Guest ${externalId}` },
+    ...overrides,
+  };
+}
+
 /** Sync timings fast enough for tests; the simulator's status cache guard is set to match. */
 export const FAST_SYNC = {
   pollIntervalMs: 100,

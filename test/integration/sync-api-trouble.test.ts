@@ -1,5 +1,5 @@
 import { createUnitStore } from '../../src/store';
-import { type Engine, engineSeed, startEngine } from '../helpers/engine';
+import { type Engine, engineSeed, startEngine, testBooking } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 
 // Trouble of the FlexyKey API itself (429, 5xx, a lost answer) around a unit's sync is not a failure of
@@ -7,17 +7,7 @@ import { waitFor } from '../helpers/wait-for';
 // (one BullMQ attempt) never ends failed: it is delayed and runs again.
 const ZONE = 'Europe/Stockholm';
 
-function booking(externalId: string) {
-  return {
-    source: 'pms',
-    externalId,
-    resource: 'room',
-    start: '2037-02-01T15:00:00+01:00',
-    end: '2037-02-03T11:00:00+01:00',
-    status: 'confirmed',
-    guest: { name: `Guest ${externalId}` },
-  };
-}
+const booking = (externalId: string) => testBooking(externalId);
 
 describe('unit sync when the FlexyKey API is in trouble', () => {
   let engine: Engine | undefined;

@@ -1,21 +1,10 @@
 import { createUnitStore } from '../../src/store';
-import { type Engine, engineSeed, startEngine } from '../helpers/engine';
+import { type Engine, engineSeed, startEngine, testBooking } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 
 const ZONE = 'Europe/Stockholm';
 
-function booking(externalId: string, resource: string, overrides: Record<string, unknown> = {}) {
-  return {
-    source: 'pms',
-    externalId,
-    resource,
-    start: '2037-02-01T15:00:00+01:00',
-    end: '2037-02-03T11:00:00+01:00',
-    status: 'confirmed',
-    guest: { name: `Guest ${externalId}` },
-    ...overrides,
-  };
-}
+const booking = testBooking;
 
 describe('sync engine under faults', () => {
   let engine: Engine | undefined;

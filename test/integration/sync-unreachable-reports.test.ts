@@ -1,5 +1,5 @@
 import { createUnitStore } from '../../src/store';
-import { type Engine, startEngine } from '../helpers/engine';
+import { type Engine, startEngine, testBooking } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 
 // A unit reported unreachable tells every booking waiting for it (`failed`, the unit `unreachable`):
@@ -8,17 +8,7 @@ import { waitFor } from '../helpers/wait-for';
 // every second; the simulator times a sync of an offline unit out after 1 s.
 const ZONE = 'Europe/Stockholm';
 
-function booking(externalId: string) {
-  return {
-    source: 'pms',
-    externalId,
-    resource: 'room',
-    start: '2037-02-01T15:00:00+01:00',
-    end: '2037-02-03T11:00:00+01:00',
-    status: 'confirmed',
-    guest: { name: `Guest ${externalId}` },
-  };
-}
+const booking = (externalId: string) => testBooking(externalId);
 
 describe('reports of an unreachable unit', () => {
   let engine: Engine | undefined;

@@ -1,6 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import { BOOKINGS_QUEUE } from '../../src/jobs';
-import { type Engine, startEngine } from '../helpers/engine';
+import { type Engine, startEngine, testBooking } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 
 /**
@@ -11,18 +11,7 @@ import { waitFor } from '../helpers/wait-for';
  */
 const ZONE = 'Europe/Stockholm';
 
-function booking(externalId: string, resource: string, overrides: Record<string, unknown> = {}) {
-  return {
-    source: 'pms',
-    externalId,
-    resource,
-    start: '2037-02-01T15:00:00+01:00',
-    end: '2037-02-03T11:00:00+01:00',
-    status: 'confirmed',
-    guest: { name: `Guest ${externalId}` },
-    ...overrides,
-  };
-}
+const booking = testBooking;
 
 describe('a newer event runs before the retry of an attempt whose create landed unanswered', () => {
   let engine: Engine | undefined;
