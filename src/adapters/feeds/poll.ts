@@ -198,7 +198,7 @@ async function pollLocked(
     emitted: update.emit.length,
     pendingAbsence: update.counts.pendingAbsence,
   };
-  return finish(source, deps, now, logger, snapshot, update, {
+  return finish(source, deps, now, logger, snapshot, update, meta, {
     ...validators,
     contentHash,
     configHash: source.configHash,
@@ -208,6 +208,16 @@ async function pollLocked(
     method: parsed.method,
     rejectedReasons: [...rejectedReasons, ...problems].slice(0, MAX_REASONS),
   });
+}
+
+/**
+ * An approval is used by the one poll after it: a poll clears the approval it read at its start (if
+ * any), never one given while it ran (that one stays for the next poll).
+ */
+function consumed(read: FeedMeta): { consumedApproval?: string } {
+  return read.approveHeld && read.approveHeldMark !== undefined
+    ? { consumedApproval: read.approveHeldMark }
+    : {};
 }
 
 /** Same content as last time: only the absence counters move (and held cancellations are re-checked). */
@@ -226,13 +236,21 @@ async function unchangedPoll(
   );
   if (!pending) {
     logger.debug({ why }, 'feed unchanged');
-    await deps.state.writeMeta(source.name, {
-      ...validators,
-      lastAttemptAt: now.toISOString(),
-      lastSuccessAt: now.toISOString(),
-      lastOutcome: 'unchanged',
-      consecutiveFailures: 0,
-    });
+    // Nothing missing, so nothing held: an approval read now has nothing left to apply and is used up
+    // (the snapshot is written back unchanged, i.e. not at all).
+    await deps.state.commit(
+      source.name,
+      snapshot,
+      snapshot,
+      {
+        ...validators,
+        lastAttemptAt: now.toISOString(),
+        lastSuccessAt: now.toISOString(),
+        lastOutcome: 'unchanged',
+        consecutiveFailures: 0,
+      },
+      consumed(meta),
+    );
     return { source: source.name, outcome: 'unchanged', emitted: 0, cancelled: 0, held: 0, rejected: 0 };
   }
   // What the feed listed last time is still what it lists.
@@ -251,7 +269,7 @@ async function unchangedPoll(
     windowEndMs: now.getTime() + source.window.futureDays * 86_400_000,
     approveHeld: meta.approveHeld === true,
   });
-  return finish(source, deps, now, logger, snapshot, update, {
+  return finish(source, deps, now, logger, snapshot, update, meta, {
     ...validators,
     ...(meta.counts
       ? {
@@ -272,6 +290,8 @@ async function finish(
   logger: Logger,
   snapshot: ReadonlyMap<string, SnapshotEntry>,
   update: FeedUpdate,
+  /** The meta read at the start of the poll. */
+  read: FeedMeta,
   extra: Partial<FeedMeta>,
 ): Promise<FeedPollResult> {
   // Hand over first, then commit: a crash in between sends the same events again next time
@@ -287,16 +307,20 @@ async function finish(
   }
   const { counts } = update;
   const cancelled = counts.cancelledByAbsence + counts.cancelledByFeed;
-  await deps.state.commit(source.name, snapshot, update.next, {
-    ...extra,
-    lastAttemptAt: now.toISOString(),
-    lastSuccessAt: now.toISOString(),
-    lastOutcome: outcome,
-    consecutiveFailures: 0,
-    held: update.held.length > 0 ? update.held : undefined,
-    // An approval is used by the one poll after it.
-    approveHeld: false,
-  });
+  await deps.state.commit(
+    source.name,
+    snapshot,
+    update.next,
+    {
+      ...extra,
+      lastAttemptAt: now.toISOString(),
+      lastSuccessAt: now.toISOString(),
+      lastOutcome: outcome,
+      consecutiveFailures: 0,
+      held: update.held.length > 0 ? update.held : undefined,
+    },
+    consumed(read),
+  );
   logger.info(
     {
       outcome,

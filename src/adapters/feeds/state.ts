@@ -58,18 +58,28 @@ export interface FeedMeta {
   method?: string;
   /** Set by an operator: apply the held cancellations on the next poll. */
   approveHeld?: boolean;
+  /**
+   * The stored approval as read (a counter each approval increments; `1` from older versions and
+   * `redis-cli HSET … approveHeld 1`). A poll clears the approval only if it is still the one it read.
+   */
+  approveHeldMark?: string;
   /** Why the last fetch was not used and what it rejected (reasons, at most 50). */
   rejectedReasons?: string[];
 }
 
 const JSON_FIELDS = new Set(['counts', 'held', 'protectedUids', 'rejectedReasons']);
+/** A stored approval: a positive counter (`1` is what older versions and the runbook write). */
+const APPROVAL = /^[1-9]\d{0,14}$/;
 
 function decodeMeta(raw: Record<string, string>): FeedMeta {
   const meta: Record<string, unknown> = { consecutiveFailures: Number(raw.consecutiveFailures ?? 0) };
   for (const [field, value] of Object.entries(raw)) {
-    if (field === 'consecutiveFailures') continue;
-    if (field === 'approveHeld') meta.approveHeld = value === '1';
-    else if (JSON_FIELDS.has(field)) {
+    // approveHeldMark is derived, never stored: a field of that name is ignored.
+    if (field === 'consecutiveFailures' || field === 'approveHeldMark') continue;
+    if (field === 'approveHeld') {
+      meta.approveHeld = APPROVAL.test(value);
+      if (meta.approveHeld) meta.approveHeldMark = value;
+    } else if (JSON_FIELDS.has(field)) {
       try {
         meta[field] = JSON.parse(value);
       } catch {
@@ -84,6 +94,7 @@ function encodeMeta(meta: Partial<FeedMeta>): { set: Record<string, string>; del
   const set: Record<string, string> = {};
   const del: string[] = [];
   for (const [field, value] of Object.entries(meta)) {
+    if (field === 'approveHeldMark') continue;
     if (value === undefined) del.push(field);
     else if (field === 'approveHeld') {
       if (value) set[field] = '1';
@@ -94,6 +105,13 @@ function encodeMeta(meta: Partial<FeedMeta>): { set: Record<string, string>; del
   return { set, del };
 }
 
+/** An approval: the counter goes up by one (a value that is not a counter starts it again at 1). */
+const APPROVE = `local v = tonumber(redis.call('hget', KEYS[1], 'approveHeld'))
+if v and v >= 1 and v < 1e15 and v == math.floor(v) then v = v + 1 else v = 1 end
+redis.call('hset', KEYS[1], 'approveHeld', string.format('%d', v))
+return v`;
+/** Clears the approval a poll consumed, unless another one arrived meanwhile (the counter moved). */
+const CLEAR_APPROVAL = `if redis.call('hget', KEYS[1], 'approveHeld') == ARGV[1] then return redis.call('hdel', KEYS[1], 'approveHeld') else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** The Redis state of the feeds: health, the last good snapshot, and a per-feed poll lock. */
@@ -126,14 +144,31 @@ export function createFeedStateStore(redis: Redis, prefix: string) {
     },
 
     /**
+     * An operator's approval of the held cancellations, for the next poll. A counter, not a flag: a
+     * poll that read an earlier approval does not clear this one (see `commit`).
+     */
+    async approveHeld(source: string): Promise<void> {
+      const results = await redis
+        .multi()
+        .sadd(feedIndexKey(prefix), source)
+        .eval(APPROVE, 1, feedKeys(prefix, source).meta)
+        .exec();
+      const failed = results?.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+    },
+
+    /**
      * Writes the new snapshot (only what changed) and the meta together, in one transaction, so a
      * crash never leaves a snapshot that disagrees with the hash it was computed from.
+     * `consumedApproval`: the approval (its {@link FeedMeta.approveHeldMark}) this poll applied; it is
+     * cleared only if it is still the stored one, so an approval given during the poll stays for the next.
      */
     async commit(
       source: string,
       previous: ReadonlyMap<string, SnapshotEntry>,
       next: ReadonlyMap<string, SnapshotEntry>,
       meta: Partial<FeedMeta>,
+      options: { readonly consumedApproval?: string } = {},
     ): Promise<void> {
       const keys = feedKeys(prefix, source);
       const multi = redis.multi().sadd(feedIndexKey(prefix), source);
@@ -148,6 +183,9 @@ export function createFeedStateStore(redis: Redis, prefix: string) {
       const { set, del } = encodeMeta(meta);
       if (Object.keys(set).length > 0) multi.hset(keys.meta, set);
       if (del.length > 0) multi.hdel(keys.meta, ...del);
+      if (options.consumedApproval !== undefined) {
+        multi.eval(CLEAR_APPROVAL, 1, keys.meta, options.consumedApproval);
+      }
       const results = await multi.exec();
       const failed = results?.find(([error]) => error);
       if (failed?.[0]) throw failed[0];

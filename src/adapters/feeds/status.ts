@@ -3,7 +3,10 @@ import type { BookingEvent } from '../../domain';
 import { createFeedStateStore, type FeedMeta } from './state';
 
 export interface FeedStatus
-  extends Omit<FeedMeta, 'etag' | 'lastModified' | 'contentHash' | 'configHash' | 'protectedUids'> {
+  extends Omit<
+    FeedMeta,
+    'etag' | 'lastModified' | 'contentHash' | 'configHash' | 'protectedUids' | 'approveHeldMark'
+  > {
   readonly source: string;
   /** Bookings in the last good snapshot (confirmed, and cancellation tombstones). */
   readonly snapshotBookings: number;
@@ -34,6 +37,7 @@ export async function readFeedStatus(
       contentHash: _c,
       configHash: _h,
       protectedUids: _p,
+      approveHeldMark: _a,
       ...visible
     } = meta;
     const entries = [...snapshot.values()];
@@ -62,7 +66,7 @@ export async function approveHeldCancellations(
   const store = createFeedStateStore(redis, prefix);
   const meta = await store.readMeta(source);
   if (!meta.held || meta.held.length === 0) return false;
-  await store.writeMeta(source, { approveHeld: true });
+  await store.approveHeld(source);
   return true;
 }
 

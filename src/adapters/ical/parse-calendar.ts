@@ -127,15 +127,22 @@ function text(component: Component, name: string): string {
   return property ? unescapeText(property.value) : '';
 }
 
+/**
+ * Reads a DATE or DATE-TIME property. A floating date-time (no `Z`, no TZID) is read in
+ * `floatingZone` when given (an EXDATE on a zoned series: that wall clock in the series' zone,
+ * RFC 5545), else in the property zone.
+ */
 function readValue(
   property: ContentLine,
   zones: ZoneResolver,
+  floatingZone?: string,
 ): { ok: true; value: TimedValue } | { ok: false; reason: string } {
   const parsed = parseCalendarValue(property.value, property.params.VALUE);
   if (!parsed.ok) return parsed;
   const tzid = property.params.TZID;
   const value = parsed.value;
   if (value.kind === 'date' || value.utc) return { ok: true, value: { value, zone: 'UTC' } };
+  if (!tzid && floatingZone) return { ok: true, value: { value, zone: floatingZone } };
   return { ok: true, value: { value, zone: zones.resolve(tzid).zone, ...(tzid ? { tzid } : {}) } };
 }
 
@@ -255,9 +262,13 @@ function readEvent(component: Component, index: number, zones: ZoneResolver, war
   }
   const rrules = propertiesNamed(component, 'RRULE');
   if (rrules.length > 1) warnings.push(`${uid}: ${rrules.length} RRULEs; only the first is used`);
+  // A floating EXDATE on a series with a zoned (or floating) DTSTART names that wall clock in the
+  // series' zone; on a UTC or all-day series it stays in the property zone.
+  const startValue = start.value.value;
+  const exdateZone = startValue.kind === 'date-time' && !startValue.utc ? start.value.zone : undefined;
   const exdates: TimedValue[] = [];
   for (const property of propertiesNamed(component, 'EXDATE').flatMap(eachValue)) {
-    const value = readValue(property, zones);
+    const value = readValue(property, zones, exdateZone);
     if (!value.ok) return reject(`EXDATE: ${value.reason}`);
     exdates.push(value.value);
   }
