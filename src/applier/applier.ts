@@ -288,14 +288,15 @@ export function createApplier(deps: ApplierDeps) {
           unitsToSync.add(op.unitId);
         }
       }
-      // The write-ahead, in one atomic step: the codes and idNumbers the plan chose become this
-      // booking's, the record (PIN and window) is saved and the units are marked. If another owner holds
-      // any of them (a race, or a hand-made entry), nothing is written and the caller re-plans.
-      // Entries about to be created are recorded first, without a row id: if the create's answer is
-      // lost, whatever event of the booking comes next knows the row may be there (and finds it).
+      // Entries about to be created are recorded ahead, without a row id: if a create's answer is lost,
+      // whatever event of the booking comes next knows the row may be there (and finds it).
       for (const op of plan.operations) {
         if (op.kind === 'entry.create') replaceEntry(undefined, storedEntry(op.entry, undefined));
       }
+      // The write-ahead, in one atomic step: the codes and idNumbers the plan chose become this
+      // booking's, the record (PIN, window, entries ahead) is saved and the units are marked. If another
+      // owner holds any of them (a race, or a hand-made entry), nothing is written and the caller
+      // re-plans.
       ensureOwner();
       record.applying = plan.operations.length > 0;
       record.updatedIso = deps.now().toISOString();
