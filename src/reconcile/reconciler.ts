@@ -417,7 +417,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         'reconcile could not repair a booking',
       );
       if (error instanceof LeaseLostError) {
-        await removeUnrecordedRows({ ...deps, logger: deps.logger }, key, error.unrecorded).catch(() => 0);
+        await removeUnrecordedRows(deps, key, error.unrecorded).catch(() => 0);
       }
       // A repair stopped part-way is not resumed before the next reconcile: what it changed is synced.
       await deps.applier.abandon(key, reason, () => keepAlive.held(), lease.guard).catch(() => undefined);
