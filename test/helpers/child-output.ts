@@ -22,3 +22,15 @@ export function captureOutput(child: ChildProcess): CapturedOutput {
   });
   return { stdout: () => stdout, stderr: () => stderr, all: () => all };
 }
+
+/**
+ * Resolves with the child's exit code once it has exited AND its piped output has been read to the end
+ * ('close', not 'exit': on a busy machine 'exit' can come before the last lines are read).
+ */
+export function closedOf(child: ChildProcess): Promise<number | null> {
+  const streamsClosed = (child.stdout?.closed ?? true) && (child.stderr?.closed ?? true);
+  if ((child.exitCode !== null || child.signalCode !== null) && streamsClosed) {
+    return Promise.resolve(child.exitCode);
+  }
+  return new Promise((resolve) => child.once('close', (code) => resolve(code)));
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { captureOutput } from './child-output';
+import { captureOutput, closedOf } from './child-output';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
 
@@ -35,13 +35,8 @@ export function spawnWorker(
 /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). Resolves with the exit code. */
 export function stopWorker(worker: WorkerProcess, graceMs = 15_000): Promise<number | null> {
   const { child } = worker;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill('SIGTERM');
-  });
+  if (child.exitCode !== null || child.signalCode !== null) return closedOf(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  child.kill('SIGTERM');
+  return closedOf(child).finally(() => clearTimeout(timer));
 }

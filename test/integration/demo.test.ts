@@ -41,7 +41,8 @@ function startDemo(args: string[], env: Record<string, string | undefined> = {})
     output: captured.stdout,
     stderr: captured.stderr,
     kill: (signal) => child.kill(signal),
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+    // 'close': exited and its output read to the end (the test reads the last lines).
+    exited: new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))),
   };
 }
 
