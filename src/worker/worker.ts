@@ -14,11 +14,11 @@ import {
   readWebhookSecrets,
   webhookRoutes,
 } from '../http';
-import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE, unitSyncJobOptions } from '../jobs';
+import { BOOKINGS_QUEUE, RECONCILE_QUEUE, UNIT_SYNC_QUEUE } from '../jobs';
 import type { Logger } from '../logging';
 import type { RandomInt } from '../planner';
 import { createReconcileProcessor, startReconcileSchedule } from '../reconcile';
-import { CorruptRecordError } from '../store';
+import { requestMissingSyncs } from './missing-syncs';
 import { createServices, type Services } from './services';
 
 /** How often a worker announces bookings that a process dying mid-confirmation left noted. */
@@ -58,78 +58,26 @@ export interface RunningWorker {
 }
 
 /**
- * The safety net under "every marked unit gets a sync": asks for a sync of each unit that some
- * booking's change still has to reach (a non-empty awaiting hash) but that has no unit-sync job waiting,
- * delayed or active — its request was lost, e.g. a bookings job failed for good after marking the unit.
- * The job is found through the unit's deduplication id (`unitSyncJobOptions`); an id naming a job that
- * is gone or already finished does not count. Such a unit is synced only when a sync could confirm one
- * of the bookings it waits for: not one whose change is being applied right now (its lease is held, or
- * its record is `applying`: its bookings job marked the unit ahead of its calls and asks for the sync
- * itself once they are done), nor one whose record is unreadable (no sync would make it readable; it
- * stays waiting on purpose). A few round trips whatever the number of units (the adds issued together);
- * units without marks cost nothing more, and bookings are read only for the units found without a job.
- * Returns the units it asked a sync for.
+ * Runs `task` every `ms` (never two runs at once: a slow run makes the next tick wait), reporting its
+ * failures to `onError`. The timer does not keep the process alive.
  */
-export async function requestMissingSyncs(
-  services: Pick<Services, 'units' | 'bookings' | 'leases' | 'unitSyncQueue' | 'requestSync'>,
-): Promise<number[]> {
-  const unitIds = await services.units.unitsWithAwaiting();
-  if (unitIds.length === 0) return [];
-  const queue = services.unitSyncQueue;
-  const deduplicationId = (unitId: number) => unitSyncJobOptions(unitId).deduplication.id;
-  // Issued together: ioredis sends them back to back, one round trip for all.
-  const jobIds = await Promise.all(
-    unitIds.map((unitId) => queue.getDeduplicationJobId(deduplicationId(unitId))),
-  );
-  // The jobs those ids name, read together too: one that is gone left a stale id behind (BullMQ's
-  // next add replaces it), and a finished one no longer syncs anything.
-  const jobs = await Promise.all(jobIds.map((jobId) => (jobId ? queue.getJob(jobId) : undefined)));
-  const unqueued = unitIds.filter((_, index) => {
-    const job = jobs[index];
-    return !job || job.finishedOn !== undefined;
-  });
-  if (unqueued.length === 0) return [];
-  // Which bookings each of them waits for, read together.
-  const waitingFor = await Promise.all(
-    unqueued.map(async (unitId) => [...(await services.units.awaiting(unitId)).keys()]),
-  );
-  const confirmable = await bookingsASyncCanConfirm(services, [...new Set(waitingFor.flat())]);
-  const missing = unqueued.filter((_, index) =>
-    (waitingFor[index] ?? []).some((bookingKey) => confirmable.has(bookingKey)),
-  );
-  await Promise.all(
-    missing.map((unitId) => services.requestSync(unitId, 'waiting for a change, no sync queued')),
-  );
-  return missing;
-}
-
-/** How many bookings {@link bookingsASyncCanConfirm} reads per round trip. */
-const SWEEP_READ_BATCH = 500;
-
-/**
- * Of `bookingKeys`, those a sync could confirm: neither being applied (booking lease held, or record
- * `applying`) nor unreadable. A booking without a record counts (the confirmation clears its mark).
- * Records and lease holders are read in batches, each batch in one round trip.
- */
-async function bookingsASyncCanConfirm(
-  services: Pick<Services, 'bookings' | 'leases'>,
-  bookingKeys: readonly string[],
-): Promise<Set<string>> {
-  const confirmable = new Set<string>();
-  for (let start = 0; start < bookingKeys.length; start += SWEEP_READ_BATCH) {
-    const batch = bookingKeys.slice(start, start + SWEEP_READ_BATCH);
-    const [records, holders] = await Promise.all([
-      services.bookings.getMany(batch),
-      Promise.all(batch.map((bookingKey) => services.leases.holder(`booking:${bookingKey}`))),
-    ]);
-    let index = 0;
-    for (const [bookingKey, record] of records) {
-      const leaseHeld = holders[index++] !== null;
-      if (leaseHeld || record instanceof CorruptRecordError || record?.applying) continue;
-      confirmable.add(bookingKey);
-    }
-  }
-  return confirmable;
+function repeatEvery(
+  ms: number,
+  task: () => Promise<void>,
+  onError: (error: unknown) => void,
+): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, ms);
+  timer.unref();
+  return timer;
 }
 
 /**
@@ -288,34 +236,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   );
 
   // Announcements left behind by a process that died while confirming a sync (at least once, soon).
-  const sweeping = setInterval(() => {
-    services.unitSyncProcessor.sweepAnnouncements().catch((error: unknown) => {
-      logger.warn({ err: (error as Error).message }, 'announcement sweep failed; next one retries');
-    });
-  }, ANNOUNCEMENT_SWEEP_MS);
-  sweeping.unref();
+  const sweeping = repeatEvery(
+    ANNOUNCEMENT_SWEEP_MS,
+    async () => {
+      await services.unitSyncProcessor.sweepAnnouncements();
+    },
+    (error) => logger.warn({ err: (error as Error).message }, 'announcement sweep failed; next one retries'),
+  );
   // Units marked as waiting for a change whose sync request was lost (at least once, eventually).
-  let lookingForMissingSyncs = false;
-  const lookingForMissing = setInterval(() => {
-    if (lookingForMissingSyncs) return;
-    lookingForMissingSyncs = true;
-    requestMissingSyncs(services)
-      .then((units) => {
-        if (units.length > 0) {
-          logger.warn(
-            { units: units.slice(0, 20), count: units.length },
-            'units waited for a change with no sync queued; syncs requested',
-          );
-        }
-      })
-      .catch((error: unknown) => {
-        logger.warn({ err: (error as Error).message }, 'missing-sync sweep failed; next one retries');
-      })
-      .finally(() => {
-        lookingForMissingSyncs = false;
-      });
-  }, options.missingSyncSweepMs ?? MISSING_SYNC_SWEEP_MS);
-  lookingForMissing.unref();
+  const lookingForMissing = repeatEvery(
+    options.missingSyncSweepMs ?? MISSING_SYNC_SWEEP_MS,
+    async () => {
+      const units = await requestMissingSyncs(services);
+      if (units.length > 0) {
+        logger.warn(
+          { units: units.slice(0, 20), count: units.length },
+          'units waited for a change with no sync queued; syncs requested',
+        );
+      }
+    },
+    (error) => logger.warn({ err: (error as Error).message }, 'missing-sync sweep failed; next one retries'),
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,7 +1,7 @@
 import type { StoredBooking } from '../../src/domain';
 import { createLogger } from '../../src/logging';
 import { type RunningWorker, startWorker } from '../../src/worker';
-import { requestMissingSyncs } from '../../src/worker/worker';
+import { requestMissingSyncs } from '../../src/worker/missing-syncs';
 import { type Engine, engineSeed, startEngine } from '../helpers/engine';
 import { waitFor } from '../helpers/wait-for';
 
