@@ -171,7 +171,7 @@ type Claimed = { codeTag?: string; idNumber?: string };
 async function releaseUnusedClaims(
   units: UnitStore,
   bookingKey: string,
-  kept: readonly StoredEntry[],
+  kept: readonly ({ unitId: number } & Claimed)[],
   unitId: number,
   gone: Claimed,
 ): Promise<void> {
@@ -327,14 +327,22 @@ export function createApplier(deps: ApplierDeps) {
         return row?.description === entry.description ? row : undefined;
       };
 
+      // What the record keeps, and what the plan wants (claimed by the write-ahead), stays claimed.
       const releaseUnused = (unitId: number, gone: Claimed) =>
-        releaseUnusedClaims(units, record.key, record.entries, unitId, gone);
+        releaseUnusedClaims(
+          units,
+          record.key,
+          [...record.entries, ...(desired?.entries ?? [])],
+          unitId,
+          gone,
+        );
 
       /** Drops an entry recorded ahead of a create that made no row; `free` releases what it claimed. */
       const forgetUnconfirmed = async (entry: DesiredEntry, free: { code: boolean; idNumber: boolean }) => {
         replaceEntry(storedEntry(entry, undefined), undefined);
         await save(false);
-        await releaseUnused(entry.unitId, {
+        // Only what the record keeps counts: the entry the plan wanted here is the one that failed.
+        await releaseUnusedClaims(units, record.key, record.entries, entry.unitId, {
           ...(free.code ? { codeTag: entry.codeTag } : {}),
           ...(free.idNumber ? { idNumber: entry.idNumber } : {}),
         });
@@ -416,12 +424,7 @@ export function createApplier(deps: ApplierDeps) {
             replaceEntry(op.previous, undefined);
             // Saved first: a process that lost the lease must not free what the next holder relies on.
             await save();
-            // What the entry wanted on this unit (if any) keeps using stays claimed.
-            const kept = desired?.entries.find((entry) => entry.unitId === op.unitId);
-            await units.release(op.unitId, record.key, {
-              code: op.previous.codeTag !== kept?.codeTag ? op.previous.codeTag : undefined,
-              idNumber: op.previous.idNumber !== kept?.idNumber ? op.previous.idNumber : undefined,
-            });
+            await releaseUnused(op.unitId, op.previous);
             return;
           }
           case 'entry.update': {
@@ -445,11 +448,7 @@ export function createApplier(deps: ApplierDeps) {
             }
             replaceEntry(op.previous, storedEntry(op.entry, row.id));
             await save();
-            const released = {
-              code: op.previous.codeTag !== op.entry.codeTag ? op.previous.codeTag : undefined,
-              idNumber: op.previous.idNumber !== op.entry.idNumber ? op.previous.idNumber : undefined,
-            };
-            await units.release(op.unitId, record.key, released);
+            await releaseUnused(op.unitId, op.previous);
             if (!op.needsSync && row.syncState === 'Changed') await changeComing(op.unitId);
             return;
           }
@@ -462,9 +461,7 @@ export function createApplier(deps: ApplierDeps) {
             const row = await createEntry(op.entry);
             replaceEntry(storedEntry(op.entry, undefined), storedEntry(op.entry, row.id));
             await saveCreated(op.unitId, row, op.entry);
-            if (replaced && replaced.codeTag !== op.entry.codeTag) {
-              await releaseUnused(op.unitId, { codeTag: replaced.codeTag });
-            }
+            if (replaced) await releaseUnused(op.unitId, replaced);
             return;
           }
           case 'flexyBooking.delete': {
