@@ -63,4 +63,39 @@ describe('an event refused for good part-way through its plan', () => {
       description: 'unit 7001 waiting for nothing',
     });
   }, 60_000);
+
+  it('an abandoned change whose entry could not be looked up: the unit sync clears its mark, no sync after sync', async () => {
+    engine = await startEngine({
+      resources: { room: { timeZone: ZONE, units: [{ unitId: 7001, action: 'R1' }] } },
+    });
+    const e = engine;
+    await e.enqueue([booking('LOST-1', 'room')]);
+    await e.waitForState('pms/LOST-1', 'synced');
+    // What abandon leaves when the lookup of an unconfirmed entry failed: the entry without a row id,
+    // the failure noted, the unit still marked for the booking.
+    const store = createBookingStore(e.redis, e.prefix);
+    const record = await store.get('pms/LOST-1');
+    if (!record) throw new Error('no record');
+    const entry = record.entries[0];
+    if (!entry) throw new Error('no entry');
+    const { entryId: _known, ...unconfirmed } = entry;
+    await store.put(
+      { ...record, entries: [unconfirmed], applying: false, failure: 'refused (simulated)' },
+      { indexed: true },
+    );
+    await e.redis.hset(`${e.prefix}:unit:{7001}:awaiting`, 'pms/LOST-1', 'g-1');
+    await e.redis.sadd(`${e.prefix}:booking-awaiting:pms/LOST-1`, '7001');
+    const pushesBefore = e.sim.simulator.callCount('POST /v1/UnitSync/PushChanges');
+
+    await e.worker?.services.requestSync(7001, 'test');
+    await waitFor(async () => (await e.redis.hlen(`${e.prefix}:unit:{7001}:awaiting`)) === 0, {
+      timeoutMs: 20_000,
+      description: 'unit 7001 waiting for nothing',
+    });
+    // Settled by one sync: no further push is asked for it (give a few sync cycles the chance).
+    const pushes = e.sim.simulator.callCount('POST /v1/UnitSync/PushChanges') - pushesBefore;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(e.sim.simulator.callCount('POST /v1/UnitSync/PushChanges') - pushesBefore).toBe(pushes);
+    expect(pushes).toBe(1);
+  });
 });
